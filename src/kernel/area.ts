@@ -1,0 +1,237 @@
+// Memory areas as they lie in physical memory (kernel.md 3). An area of N
+// pages keeps its own metadata in its first pages:
+//
+//   byte 0      64-byte header (words below)
+//   byte 64     allocation bitmap, one bit per page, page i = byte i>>3, bit i&7
+//   byte 64+B   refcount list, one byte per page, B = ceil(N/8)
+//
+// The byte of an object's first page holds (references - 1). Placement is a
+// bump pointer while nothing has been freed, then first fit, scanning the
+// bitmap a 32-bit word at a time from a hint below which every page is taken.
+
+import { AREA_HEADER_BYTES, PAGE_SIZE, memoryOverheadPages } from './abi.ts';
+import { PhysicalMemory } from './physical.ts';
+
+export const AREA_MAGIC = 0x4d454d41; // 'AMEM' read as little-endian bytes
+
+/** Word offsets of the header fields from the area's first word. */
+export const Header = {
+  Magic: 0,
+  Pages: 1,
+  Free: 2,
+  /** Next bump position (page index within the area) while fresh. */
+  Watermark: 3,
+  Flags: 4,
+  Overhead: 5,
+  /** Objects currently allocated from the area. */
+  Live: 6,
+  /** First page of the parent area, or NO_AREA for the root area. */
+  Parent: 7,
+  /** Every page below this index is allocated. */
+  Hint: 8,
+} as const;
+
+export const AreaFlags = { Fragmented: 1 } as const;
+
+const BITMAP_WORD_OFFSET = AREA_HEADER_BYTES >>> 2;
+
+export class Areas {
+  private readonly words: Uint32Array;
+  private readonly bytes: Uint8Array;
+
+  constructor(private readonly phys: PhysicalMemory) {
+    this.words = phys.words;
+    this.bytes = phys.bytes;
+  }
+
+  /** Writes a fresh area of `pages` pages at page `base`: header, bitmap, refcounts. */
+  init(base: number, pages: number, parent: number): void {
+    const overhead = memoryOverheadPages(pages);
+    this.phys.zeroPages(base, Math.min(overhead, pages));
+    const h = PhysicalMemory.pageWord(base);
+    const w = this.words;
+    w[h + Header.Magic] = AREA_MAGIC;
+    w[h + Header.Pages] = pages;
+    w[h + Header.Free] = Math.max(0, pages - overhead);
+    w[h + Header.Watermark] = Math.min(overhead, pages);
+    w[h + Header.Flags] = 0;
+    w[h + Header.Overhead] = overhead;
+    w[h + Header.Live] = 0;
+    w[h + Header.Parent] = parent;
+    w[h + Header.Hint] = Math.min(overhead, pages);
+    this.setBits(base, 0, Math.min(overhead, pages), true);
+  }
+
+  field(base: number, field: number): number {
+    return this.words[PhysicalMemory.pageWord(base) + field];
+  }
+
+  pagesOf(base: number): number {
+    return this.field(base, Header.Pages);
+  }
+  freeOf(base: number): number {
+    return this.field(base, Header.Free);
+  }
+  overheadOf(base: number): number {
+    return this.field(base, Header.Overhead);
+  }
+  liveOf(base: number): number {
+    return this.field(base, Header.Live);
+  }
+  isFragmented(base: number): boolean {
+    return (this.field(base, Header.Flags) & AreaFlags.Fragmented) !== 0;
+  }
+  isArea(base: number): boolean {
+    return this.field(base, Header.Magic) === AREA_MAGIC;
+  }
+
+  /** Byte address of the refcount byte of the object whose first page is `page`. */
+  refByte(base: number, page: number): number {
+    const pages = this.pagesOf(base);
+    return base * PAGE_SIZE + AREA_HEADER_BYTES + Math.ceil(pages / 8) + (page - base);
+  }
+
+  /** Whether page index `i` of the area is marked allocated. */
+  isTaken(base: number, i: number): boolean {
+    return (this.bytes[base * PAGE_SIZE + AREA_HEADER_BYTES + (i >>> 3)] & (1 << (i & 7))) !== 0;
+  }
+
+  /**
+   * Where `count` objects of `pages` pages each would go, as absolute first
+   * pages in ascending order, or null when the area cannot hold them all.
+   * Changes nothing: the caller commits each placement with take().
+   */
+  plan(base: number, pages: number, count: number): number[] | null {
+    const n = this.pagesOf(base);
+    if (!this.isFragmented(base)) {
+      const mark = this.field(base, Header.Watermark);
+      if (mark + pages * count > n) return null;
+      const starts = new Array<number>(count);
+      for (let k = 0; k < count; k++) starts[k] = base + mark + k * pages;
+      return starts;
+    }
+    // First fit, repeated: each next object takes the lowest run that still
+    // fits, which is the rest of the current run while it is long enough.
+    const starts: number[] = [];
+    let pos = this.field(base, Header.Hint);
+    while (starts.length < count) {
+      const free = this.nextClear(base, pos, n);
+      if (free >= n) return null;
+      const end = this.nextSet(base, free + 1, n);
+      const fits = Math.floor((end - free) / pages);
+      for (let k = 0; k < fits && starts.length < count; k++) starts.push(base + free + k * pages);
+      pos = end;
+    }
+    return starts;
+  }
+
+  /** Marks `pages` pages from absolute page `start` allocated to one new object. */
+  take(base: number, start: number, pages: number): void {
+    const h = PhysicalMemory.pageWord(base);
+    const w = this.words;
+    const i = start - base;
+    this.setBits(base, i, i + pages, true);
+    w[h + Header.Free] -= pages;
+    w[h + Header.Live] += 1;
+    if ((w[h + Header.Flags] & AreaFlags.Fragmented) === 0) {
+      w[h + Header.Watermark] = i + pages;
+      w[h + Header.Hint] = i + pages;
+    } else if (w[h + Header.Hint] === i) {
+      w[h + Header.Hint] = i + pages;
+    }
+  }
+
+  /** Returns an object's pages to the area; an area left empty is fresh again. */
+  give(base: number, start: number, pages: number): void {
+    const h = PhysicalMemory.pageWord(base);
+    const w = this.words;
+    const i = start - base;
+    this.setBits(base, i, i + pages, false);
+    this.bytes[this.refByte(base, start)] = 0;
+    w[h + Header.Free] += pages;
+    w[h + Header.Live] -= 1;
+    if (w[h + Header.Live] === 0) {
+      const overhead = w[h + Header.Overhead];
+      w[h + Header.Flags] &= ~AreaFlags.Fragmented;
+      w[h + Header.Watermark] = overhead;
+      w[h + Header.Hint] = overhead;
+    } else {
+      w[h + Header.Flags] |= AreaFlags.Fragmented;
+      if (i < w[h + Header.Hint]) w[h + Header.Hint] = i;
+    }
+  }
+
+  /** Bitmap word `k` of the area with the bits past the end read as taken. */
+  private bitmapWord(base: number, k: number, n: number): number {
+    const word = this.words[PhysicalMemory.pageWord(base) + BITMAP_WORD_OFFSET + k];
+    const tail = n - (k << 5);
+    return tail >= 32 ? word : (word | (~0 << tail)) >>> 0;
+  }
+
+  /** Lowest page index >= from whose bit is clear, or n. */
+  nextClear(base: number, from: number, n: number): number {
+    let k = from >>> 5;
+    const last = (n - 1) >>> 5;
+    if (from >= n) return n;
+    let inverted = ~this.bitmapWord(base, k, n) & (~0 << (from & 31));
+    while (inverted === 0) {
+      if (++k > last) return n;
+      inverted = ~this.bitmapWord(base, k, n);
+    }
+    return (k << 5) + lowestBit(inverted);
+  }
+
+  /** Lowest page index >= from whose bit is set, or n. */
+  nextSet(base: number, from: number, n: number): number {
+    if (from >= n) return n;
+    let k = from >>> 5;
+    const last = (n - 1) >>> 5;
+    let word = this.bitmapWord(base, k, n) & (~0 << (from & 31));
+    while (word === 0) {
+      if (++k > last) return n;
+      word = this.bitmapWord(base, k, n);
+    }
+    return Math.min(n, (k << 5) + lowestBit(word));
+  }
+
+  /** Sets or clears the bits of page indexes [from, to). */
+  private setBits(base: number, from: number, to: number, value: boolean): void {
+    const w = this.words;
+    const first = PhysicalMemory.pageWord(base) + BITMAP_WORD_OFFSET;
+    let i = from;
+    while (i < to) {
+      const k = i >>> 5;
+      const lo = i & 31;
+      const hi = Math.min(32, lo + (to - i));
+      const mask = hi - lo === 32 ? 0xffffffff : (((1 << (hi - lo)) - 1) << lo) >>> 0;
+      if (value) w[first + k] |= mask;
+      else w[first + k] &= ~mask;
+      i += hi - lo;
+    }
+  }
+
+  /** Counts the set bits of the area's bitmap. */
+  popcount(base: number): number {
+    const n = this.pagesOf(base);
+    const first = PhysicalMemory.pageWord(base) + BITMAP_WORD_OFFSET;
+    let total = 0;
+    for (let k = 0; k << 5 < n; k++) {
+      const tail = n - (k << 5);
+      let word = this.words[first + k];
+      if (tail < 32) word &= (1 << tail) - 1;
+      total += bitCount(word);
+    }
+    return total;
+  }
+}
+
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+function bitCount(x: number): number {
+  let v = x >>> 0;
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}

@@ -1,0 +1,30 @@
+// The kernel core's state: physical memory and the structures over it. Object
+// modules (memory, cspace, task, ...) are functions over a Core; the decoder
+// in kernel.ts calls them. Nothing here knows about threads or I/O.
+
+import { Areas } from './area.ts';
+import { Lifetime } from './lifetime.ts';
+import { ObjectTable } from './objects.ts';
+import { PhysicalMemory } from './physical.ts';
+import { Devices, Slots } from './slots.ts';
+
+/** A decode step's failure: an errno. Successes are objects, never numbers. */
+export type Failure = number;
+
+export class Core {
+  readonly phys: PhysicalMemory;
+  readonly objects: ObjectTable;
+  readonly areas: Areas;
+  readonly devices: Devices;
+  readonly slots: Slots;
+  readonly life: Lifetime;
+
+  constructor(pages: number, buffer?: SharedArrayBuffer) {
+    this.phys = new PhysicalMemory(pages, buffer);
+    this.objects = new ObjectTable(pages);
+    this.areas = new Areas(this.phys);
+    this.devices = new Devices();
+    this.slots = new Slots(this.phys, this.objects, this.devices);
+    this.life = new Lifetime(this.phys, this.objects, this.areas, this.slots, this.devices);
+  }
+}

@@ -1,0 +1,203 @@
+// CSpace: addressing by caddr, and the operations on capabilities themselves
+// (kernel.md 5): identify, copy, move, destroy. Each operation is a decode
+// that checks everything in the order of kernel.md 12 and changes nothing,
+// then a perform that cannot fail.
+//
+// Addressing rules (docs/decisions.md): a caddr is an integer in
+// 0 .. 2^radix - 1 of the CSpace it is looked up in; anything else (a
+// fraction, NaN, a negative, a string, a missing field) names no slot and is
+// EBADF. A destination is a caddr of the caller's CSpace or
+// { cspace: caddr, slot: index }, which needs a CSpace capability with WRITE.
+
+import { Errno, MAX_RADIX, ObjectType, Rights } from './abi.ts';
+import type { Core, Failure } from './core.ts';
+import { Slots } from './slots.ts';
+import { Tcb, tcbWord } from './tcb.ts';
+
+/** The first page of the task's bound CSpace, or 0. */
+export function cspaceOf(core: Core, task: number): number {
+  return core.phys.words[tcbWord(task, Tcb.CSpace)];
+}
+
+/** Slots of the CSpace whose first page is `cspace`. */
+export function slotCount(core: Core, cspace: number): number {
+  return 1 << core.objects.size[cspace];
+}
+
+function isIndex(value: unknown, limit: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < limit;
+}
+
+/** The slot index a caddr names in the task's CSpace, or 0 when it names none. */
+export function lookup(core: Core, task: number, caddr: unknown): number {
+  const cspace = cspaceOf(core, task);
+  if (cspace === 0 || !isIndex(caddr, slotCount(core, cspace))) return 0;
+  return Slots.index(cspace, caddr);
+}
+
+/** A resolved destination: slot `index` of the CSpace at page `cspace`. */
+export interface Destination {
+  cspace: number;
+  index: number;
+  /** Global slot index. */
+  slot: number;
+}
+
+/** Resolves a destination argument (a caddr or { cspace, slot }). */
+export function resolveDest(core: Core, task: number, dest: unknown): Destination | Failure {
+  if (typeof dest === 'object' && dest !== null) {
+    const { cspace: via, slot } = dest as { cspace?: unknown; slot?: unknown };
+    const s = lookup(core, task, via);
+    if (s === 0 || core.slots.type(s) !== ObjectType.CSpace) return Errno.EBADF;
+    if ((core.slots.rights(s) & Rights.WRITE) === 0) return Errno.EPERM;
+    const cspace = core.slots.object(s);
+    if (!isIndex(slot, slotCount(core, cspace))) return Errno.EBADF;
+    return { cspace, index: slot, slot: Slots.index(cspace, slot) };
+  }
+  const cspace = cspaceOf(core, task);
+  if (cspace === 0 || !isIndex(dest, slotCount(core, cspace))) return Errno.EBADF;
+  return { cspace, index: dest, slot: Slots.index(cspace, dest) };
+}
+
+/** identify(cap): what a slot holds. A Null slot reads as type Null. */
+export function identify(core: Core, task: number, caddr: unknown): Identity | Failure {
+  const s = lookup(core, task, caddr);
+  if (s === 0) return Errno.EBADF;
+  return describe(core, s);
+}
+
+export interface Identity {
+  type: number;
+  rights: number;
+  badge: number;
+  /** Physical byte address of the object (memory-backed objects). */
+  phys?: number;
+  /** Pages the object occupies (memory-backed objects). */
+  pages?: number;
+  /** Current reference count (capabilities + bindings). */
+  refs?: number;
+  /** Radix of a CSpace. */
+  radix?: number;
+}
+
+export function describe(core: Core, s: number): Identity {
+  const slots = core.slots;
+  const type = slots.type(s);
+  if (type === ObjectType.Null) return { type, rights: 0, badge: 0 };
+  const object = slots.object(s);
+  const identity: Identity = { type, rights: slots.rights(s), badge: slots.badge(s) };
+  if (type !== ObjectType.Console && type !== ObjectType.Reply) {
+    identity.phys = object * 4096;
+    identity.pages = core.objects.pages[object];
+  }
+  if (type !== ObjectType.Reply) identity.refs = core.life.refs(type, object);
+  if (type === ObjectType.CSpace) identity.radix = core.objects.size[object];
+  return identity;
+}
+
+interface CopyPlan {
+  src: number;
+  dest: number;
+  rights: number;
+  badge: number;
+}
+
+function isWord(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+/** copy(dest, src, { rights?, badge? }) */
+export function decodeCopy(core: Core, task: number, req: CopyArgs): CopyPlan | Failure {
+  const slots = core.slots;
+  const src = lookup(core, task, req.cap);
+  if (src === 0 || slots.type(src) === ObjectType.Null) return Errno.EBADF;
+  const type = slots.type(src);
+  if (type === ObjectType.Reply) return Errno.ENOTSUP;
+  const dest = resolveDest(core, task, req.dest);
+  if (typeof dest === 'number') return dest;
+  const mask = req.rights ?? Rights.ALL;
+  if (!isIndex(mask, Rights.ALL + 1)) return Errno.EINVAL;
+  let badge = slots.badge(src);
+  if (req.badge !== undefined) {
+    if (!isWord(req.badge)) return Errno.EINVAL;
+    if (type !== ObjectType.Endpoint && type !== ObjectType.Notification) return Errno.EINVAL;
+    if (badge !== 0) return Errno.EINVAL;
+    badge = req.badge;
+  }
+  if (slots.type(dest.slot) !== ObjectType.Null) return Errno.EEXIST;
+  if (!core.life.hasRoom(type, slots.object(src))) return Errno.ERANGE;
+  return { src, dest: dest.slot, rights: slots.rights(src) & mask, badge };
+}
+
+export function performCopy(core: Core, plan: CopyPlan): void {
+  const slots = core.slots;
+  const type = slots.type(plan.src);
+  const object = slots.object(plan.src);
+  core.life.retain(type, object);
+  slots.fill(plan.dest, type, plan.rights, object, plan.badge);
+}
+
+export interface CopyArgs {
+  cap?: unknown;
+  dest?: unknown;
+  rights?: unknown;
+  badge?: unknown;
+}
+
+interface MovePlan {
+  src: number;
+  dest: number;
+}
+
+/** move(dest, src) */
+export function decodeMove(core: Core, task: number, req: CopyArgs): MovePlan | Failure {
+  const src = lookup(core, task, req.cap);
+  if (src === 0 || core.slots.type(src) === ObjectType.Null) return Errno.EBADF;
+  const dest = resolveDest(core, task, req.dest);
+  if (typeof dest === 'number') return dest;
+  if (core.slots.type(dest.slot) !== ObjectType.Null) return Errno.EEXIST;
+  return { src, dest: dest.slot };
+}
+
+export function performMove(core: Core, plan: MovePlan): void {
+  core.slots.move(plan.dest, plan.src);
+}
+
+/** destroy(...caps): every named slot; Null slots succeed. */
+export function decodeDestroy(core: Core, task: number, caps: unknown): number[] | Failure {
+  if (!Array.isArray(caps)) return Errno.EINVAL;
+  if (caps.length > 1 << MAX_RADIX) return Errno.EINVAL;
+  const targets: number[] = new Array(caps.length);
+  for (let i = 0; i < caps.length; i++) {
+    const dest = resolveDest(core, task, caps[i]);
+    if (typeof dest === 'number') return dest;
+    targets[i] = dest.slot;
+  }
+  return targets;
+}
+
+/**
+ * Empties each slot and drops its object's reference. A slot emptied by an
+ * earlier one's destruction (its CSpace died, or its object's Memory did) is
+ * Null by then, because a dying CSpace empties all of its slots.
+ */
+export function performDestroy(core: Core, targets: number[]): void {
+  for (const s of targets) deleteCap(core, s);
+}
+
+/** Empties one slot and drops the reference it held. */
+export function deleteCap(core: Core, s: number): void {
+  const slots = core.slots;
+  const type = slots.type(s);
+  if (type === ObjectType.Null) return;
+  const object = slots.object(s);
+  slots.clear(s);
+  core.life.release(type, object);
+}
+
+/** A dying CSpace drops every capability it holds. */
+export function teardownCSpace(core: Core, cspace: number): void {
+  const first = Slots.index(cspace, 0);
+  const count = slotCount(core, cspace);
+  for (let s = first; s < first + count; s++) deleteCap(core, s);
+}
