@@ -212,14 +212,20 @@ export class Areas {
 
   /** Counts the set bits of the area's bitmap. */
   popcount(base: number): number {
-    const n = this.pagesOf(base);
+    return this.countTaken(base, 0, this.pagesOf(base));
+  }
+
+  /** Counts the allocated pages among page indexes [from, to), a word at a time. */
+  countTaken(base: number, from: number, to: number): number {
     const first = PhysicalMemory.pageWord(base) + BITMAP_WORD_OFFSET;
     let total = 0;
-    for (let k = 0; k << 5 < n; k++) {
-      const tail = n - (k << 5);
-      let word = this.words[first + k];
-      if (tail < 32) word &= (1 << tail) - 1;
-      total += bitCount(word);
+    let i = from;
+    while (i < to) {
+      const lo = i & 31;
+      const hi = Math.min(32, lo + (to - i));
+      const mask = hi - lo === 32 ? 0xffffffff : (((1 << (hi - lo)) - 1) << lo) >>> 0;
+      total += bitCount(this.words[first + (i >>> 5)] & mask);
+      i += hi - lo;
     }
     return total;
   }

@@ -74,12 +74,8 @@ function checkArea(core: Core, base: number, objs: number[], out: string[]): voi
     if (p < end) out.push(`${name}: ${what} overlaps the object before it`);
     end = Math.max(end, p + size);
     used += size;
-    for (let i = p - base; i < p - base + size && i < n; i++) {
-      if (!areas.isTaken(base, i)) {
-        out.push(`${name}: page ${i} of ${what} is not marked allocated`);
-        break;
-      }
-    }
+    const taken = areas.countTaken(base, p - base, Math.min(n, p - base + size));
+    if (taken !== size) out.push(`${name}: only ${taken} of the ${size} pages of ${what} are marked allocated`);
   }
   const marked = areas.popcount(base);
   if (marked !== used) {
