@@ -1,0 +1,149 @@
+// The system call path between a task thread and the kernel thread: one
+// shared-memory channel per task thread (a request ring and a response ring)
+// and one kernel doorbell that every task thread rings.
+//
+// Doorbells are counters. A sleeper records the count, announces it is
+// parked, checks for work once more, and waits only while the count is
+// unchanged; a producer bumps the count after publishing and notifies only a
+// parked sleeper. Atomics are sequentially consistent, so no wake-up is lost.
+
+import { Ring } from './ring.ts';
+
+/** Control words of a channel (Int32 indexes). */
+const Ctl = {
+  RequestHead: 0,
+  RequestTail: 1,
+  ResponseHead: 2,
+  ResponseTail: 3,
+  /** Bumped by the kernel after it publishes responses. */
+  ResponseBell: 4,
+  /** 1 while the task thread is waiting on ResponseBell. */
+  ThreadParked: 5,
+  /** 1 while a thread owns the channel. */
+  Owner: 6,
+  Words: 16,
+} as const;
+
+const CONTROL_BYTES = Ctl.Words * 4;
+export const DEFAULT_RING_BYTES = 1 << 18;
+
+export class Channel {
+  readonly control: Int32Array;
+  /** Task thread -> kernel. */
+  readonly requests: Ring;
+  /** Kernel -> task thread. */
+  readonly responses: Ring;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly index: number,
+  ) {
+    const ring = (buffer.byteLength - CONTROL_BYTES) / 2;
+    this.control = new Int32Array(buffer, 0, Ctl.Words);
+    this.requests = new Ring(buffer, CONTROL_BYTES, ring, this.control, Ctl.RequestHead, Ctl.RequestTail);
+    this.responses = new Ring(buffer, CONTROL_BYTES + ring, ring, this.control, Ctl.ResponseHead, Ctl.ResponseTail);
+  }
+
+  static create(index: number, ringBytes = DEFAULT_RING_BYTES): Channel {
+    return new Channel(new SharedArrayBuffer(CONTROL_BYTES + 2 * ringBytes), index);
+  }
+
+  /** Task thread: claims the channel; false if another thread holds it. */
+  claim(): boolean {
+    return Atomics.compareExchange(this.control, Ctl.Owner, 0, 1) === 0;
+  }
+
+  release(): void {
+    Atomics.store(this.control, Ctl.Owner, 0);
+  }
+
+  owned(): boolean {
+    return Atomics.load(this.control, Ctl.Owner) === 1;
+  }
+
+  /** Kernel: after publishing responses, wake the thread if it sleeps. */
+  wakeThread(): void {
+    Atomics.add(this.control, Ctl.ResponseBell, 1);
+    if (Atomics.load(this.control, Ctl.ThreadParked) === 1) Atomics.notify(this.control, Ctl.ResponseBell, 1);
+  }
+
+  /** Task thread: the bell's value, to wait on. */
+  responseBell(): number {
+    return Atomics.load(this.control, Ctl.ResponseBell);
+  }
+
+  /**
+   * Task thread: waits (without blocking the event loop) until the response
+   * bell moves from `seen`, or `timeoutMs` passes.
+   */
+  async parkThread(seen: number, timeoutMs: number): Promise<void> {
+    Atomics.store(this.control, Ctl.ThreadParked, 1);
+    try {
+      if (this.responses.pending()) return;
+      const w = Atomics.waitAsync(this.control, Ctl.ResponseBell, seen, timeoutMs);
+      if (w.async) await w.value;
+    } finally {
+      Atomics.store(this.control, Ctl.ThreadParked, 0);
+    }
+  }
+}
+
+/** Kernel doorbell words (Int32 indexes); the dirty bitmap follows. */
+const Bell = {
+  Count: 0,
+  KernelParked: 1,
+  Dirty: 2,
+} as const;
+
+/** The doorbell task threads ring to tell the kernel which channels have requests. */
+export class KernelBell {
+  readonly words: Int32Array;
+  readonly channels: number;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.words = new Int32Array(buffer);
+    this.channels = (this.words.length - Bell.Dirty) * 32;
+  }
+
+  static create(channels: number): KernelBell {
+    return new KernelBell(new SharedArrayBuffer((Bell.Dirty + Math.ceil(channels / 32)) * 4));
+  }
+
+  /** Task thread: marks its channel dirty and wakes the kernel if it sleeps. */
+  ring(channel: number): void {
+    Atomics.or(this.words, Bell.Dirty + (channel >>> 5), 1 << (channel & 31));
+    Atomics.add(this.words, Bell.Count, 1);
+    if (Atomics.load(this.words, Bell.KernelParked) === 1) Atomics.notify(this.words, Bell.Count, 1);
+  }
+
+  count(): number {
+    return Atomics.load(this.words, Bell.Count);
+  }
+
+  /** Kernel: takes the set of dirty channels, clearing it, into `out`. */
+  takeDirty(out: number[]): number[] {
+    out.length = 0;
+    for (let w = 0; w < this.words.length - Bell.Dirty; w++) {
+      if (Atomics.load(this.words, Bell.Dirty + w) === 0) continue;
+      let bits = Atomics.exchange(this.words, Bell.Dirty + w, 0);
+      while (bits !== 0) {
+        const low = bits & -bits;
+        out.push((w << 5) + (31 - Math.clz32(low)));
+        bits ^= low;
+      }
+    }
+    return out;
+  }
+
+  /** Kernel: waits without blocking its event loop until the count moves from `seen`. */
+  async park(seen: number, timeoutMs: number, stillIdle: () => boolean): Promise<void> {
+    Atomics.store(this.words, Bell.KernelParked, 1);
+    try {
+      if (!stillIdle()) return;
+      const w = Atomics.waitAsync(this.words, Bell.Count, seen, timeoutMs);
+      if (w.async) await w.value;
+    } finally {
+      Atomics.store(this.words, Bell.KernelParked, 0);
+    }
+  }
+}

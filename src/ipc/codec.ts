@@ -1,0 +1,290 @@
+// A compact tagged encoding for system call arguments and results. It carries
+// exactly the plain values a call is made of (numbers, strings, bytes, arrays,
+// plain objects, undefined/null/booleans) and keeps malformed input
+// malformed: a function, a symbol, a bigint, a cycle, or a string or byte
+// array too long for any call is encoded as a marker, so the kernel sees a
+// value of the wrong kind and answers with the errno the spec gives for it,
+// instead of the task side guessing.
+//
+// Layout: one tag byte, then the payload. Integers, lengths and counts are
+// little-endian. Object keys that the system call interface uses are one byte.
+
+const Tag = {
+  Undefined: 0,
+  Null: 1,
+  False: 2,
+  True: 3,
+  Int32: 4,
+  Float64: 5,
+  String: 6,
+  Bytes: 7,
+  Array: 8,
+  Object: 9,
+  /** A value no call can use (function, symbol, bigint, cycle, too deep). */
+  Unusable: 10,
+  /** A string or byte array past the wire's limit; carries its length. */
+  Oversize: 11,
+} as const;
+
+/** Keys of the system call interface, one byte each on the wire. */
+const KEYS = [
+  'op', 'cap', 'dest', 'type', 'size', 'count', 'rights', 'badge', 'caps', 'cspace', 'slot', 'vspace',
+  'fault', 'label', 'data', 'slots', 'move', 'msg', 'write', 'vaddr', 'n', 'bytes', 'text', 'program',
+  'arg', 'thread', 'code', 'value', 'error', 'name', 'message', 'stack', 'phys', 'pages', 'refs', 'radix',
+  'task', 'state', 'word', 'tid', 'kind',
+] as const;
+const KEY_IDS = new Map<string, number>(KEYS.map((k, i) => [k, i + 1]));
+const LONG_KEY = 0xff;
+
+/** The most bytes of one string or byte array on the wire. */
+export const MAX_WIRE_BYTES = 1 << 20;
+const MAX_DEPTH = 8;
+const MAX_ITEMS = 1 << 16;
+
+/** What an unusable value decodes to: no call accepts it. */
+export const UNUSABLE: unique symbol = Symbol('caduceus.unusable');
+
+/** A string or byte array that was too long to send; the kernel sees its length. */
+export class Oversize {
+  constructor(readonly length: number) {}
+}
+
+/** Encodes values into a growing private buffer. */
+export class Encoder {
+  bytes = new Uint8Array(256);
+  private view = new DataView(this.bytes.buffer);
+  private text = Buffer.from(this.bytes.buffer);
+  pos = 0;
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.bytes.subarray(0, this.pos));
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+    this.text = Buffer.from(bigger.buffer);
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.bytes[this.pos++] = v;
+  }
+
+  u32(v: number): void {
+    this.room(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    this.room(4);
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  /** Writes raw bytes (no tag). */
+  raw(src: Uint8Array): void {
+    this.room(src.length);
+    this.bytes.set(src, this.pos);
+    this.pos += src.length;
+  }
+
+  value(v: unknown, depth = 0, seen?: Set<object>): void {
+    switch (typeof v) {
+      case 'number':
+        if ((v | 0) === v && !Object.is(v, -0)) {
+          this.u8(Tag.Int32);
+          this.i32(v);
+        } else {
+          this.room(9);
+          this.bytes[this.pos++] = Tag.Float64;
+          this.view.setFloat64(this.pos, v, true);
+          this.pos += 8;
+        }
+        return;
+      case 'undefined':
+        this.u8(Tag.Undefined);
+        return;
+      case 'boolean':
+        this.u8(v ? Tag.True : Tag.False);
+        return;
+      case 'string':
+        this.string(v);
+        return;
+      case 'object':
+        if (v === null) this.u8(Tag.Null);
+        else this.object(v, depth, seen);
+        return;
+      default:
+        this.u8(Tag.Unusable);
+    }
+  }
+
+  private string(v: string): void {
+    if (v.length * 3 > MAX_WIRE_BYTES && Buffer.byteLength(v) > MAX_WIRE_BYTES) {
+      this.oversize(Buffer.byteLength(v));
+      return;
+    }
+    this.room(5 + v.length * 3);
+    this.bytes[this.pos] = Tag.String;
+    const n = this.text.write(v, this.pos + 5, 'utf8');
+    this.view.setUint32(this.pos + 1, n, true);
+    this.pos += 5 + n;
+  }
+
+  private oversize(length: number): void {
+    this.u8(Tag.Oversize);
+    this.room(8);
+    this.view.setFloat64(this.pos, length, true);
+    this.pos += 8;
+  }
+
+  private object(v: object, depth: number, seen: Set<object> | undefined): void {
+    if (ArrayBuffer.isView(v)) {
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      if (bytes.length > MAX_WIRE_BYTES) {
+        this.oversize(bytes.length);
+        return;
+      }
+      this.u8(Tag.Bytes);
+      this.u32(bytes.length);
+      this.raw(bytes);
+      return;
+    }
+    if (depth >= MAX_DEPTH || (seen !== undefined && seen.has(v))) {
+      this.u8(Tag.Unusable);
+      return;
+    }
+    const path = seen ?? new Set<object>();
+    path.add(v);
+    if (Array.isArray(v)) {
+      if (v.length > MAX_ITEMS) {
+        this.u8(Tag.Unusable);
+      } else {
+        this.u8(Tag.Array);
+        this.u32(v.length);
+        for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1, path);
+      }
+    } else {
+      const keys = Object.keys(v);
+      if (keys.length > MAX_ITEMS) {
+        this.u8(Tag.Unusable);
+      } else {
+        this.u8(Tag.Object);
+        this.u32(keys.length);
+        for (const key of keys) {
+          const id = KEY_IDS.get(key);
+          if (id !== undefined) this.u8(id);
+          else {
+            this.u8(LONG_KEY);
+            this.string(key);
+          }
+          this.value((v as Record<string, unknown>)[key], depth + 1, path);
+        }
+      }
+    }
+    path.delete(v);
+  }
+}
+
+/** Decodes values from a byte array (shared or not). */
+export class Decoder {
+  private view: DataView;
+  private buffer: Buffer;
+  pos = 0;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  u8(): number {
+    return this.bytes[this.pos++];
+  }
+
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i32(): number {
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Copies `n` raw bytes out into a fresh, unshared array. */
+  raw(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    out.set(this.bytes.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return out;
+  }
+
+  value(): unknown {
+    const tag = this.bytes[this.pos++];
+    switch (tag) {
+      case Tag.Int32:
+        return this.i32();
+      case Tag.Undefined:
+        return undefined;
+      case Tag.Null:
+        return null;
+      case Tag.False:
+        return false;
+      case Tag.True:
+        return true;
+      case Tag.Float64: {
+        const v = this.view.getFloat64(this.pos, true);
+        this.pos += 8;
+        return v;
+      }
+      case Tag.String:
+        return this.string();
+      case Tag.Bytes:
+        return this.raw(this.u32());
+      case Tag.Array: {
+        const n = this.u32();
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = this.value();
+        return out;
+      }
+      case Tag.Object: {
+        const n = this.u32();
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) {
+          const id = this.u8();
+          const key = id === LONG_KEY ? (this.value() as string) : KEYS[id - 1];
+          const v = this.value();
+          // A key named __proto__ stays an ordinary property: no prototype games.
+          if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+          else out[key] = v;
+        }
+        return out;
+      }
+      case Tag.Oversize: {
+        const n = this.view.getFloat64(this.pos, true);
+        this.pos += 8;
+        return new Oversize(n);
+      }
+      case Tag.Unusable:
+        return UNUSABLE;
+      default:
+        throw new Error(`wire: unknown tag ${tag} at byte ${this.pos - 1}`);
+    }
+  }
+
+  private string(): string {
+    const n = this.u32();
+    const s = this.buffer.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+}

@@ -1,0 +1,87 @@
+// A single-producer, single-consumer ring of frames in shared memory. One
+// thread appends frames and publishes them by moving the tail; the other
+// reads them in order and releases the space by moving the head. Head and
+// tail are byte counters that wrap at 2^32; the capacity is a power of two so
+// they index the ring modulo its size. A frame never wraps: when one does not
+// fit before the end, the producer writes a skip marker and starts at 0.
+//
+// Frame: u32 payload length, then the payload, padded to 4 bytes.
+
+const SKIP = 0xffffffff;
+
+export class Ring {
+  readonly data: Uint8Array;
+  private readonly view: DataView;
+  private readonly mask: number;
+
+  /**
+   * @param control  the Int32Array holding this ring's head and tail words
+   * @param headAt   index of the head word (advanced by the consumer)
+   * @param tailAt   index of the tail word (advanced by the producer)
+   */
+  constructor(
+    buffer: SharedArrayBuffer,
+    offset: number,
+    readonly capacity: number,
+    private readonly control: Int32Array,
+    private readonly headAt: number,
+    private readonly tailAt: number,
+  ) {
+    if ((capacity & (capacity - 1)) !== 0 || capacity < 64) throw new RangeError('ring capacity must be a power of two >= 64');
+    this.data = new Uint8Array(buffer, offset, capacity);
+    this.view = new DataView(buffer, offset, capacity);
+    this.mask = capacity - 1;
+  }
+
+  /** Producer: appends one frame; false when the ring has no room for it now. */
+  push(payload: Uint8Array, length: number): boolean {
+    const need = 4 + ((length + 3) & ~3);
+    if (need > this.capacity) throw new RangeError(`frame of ${length} bytes exceeds the ring of ${this.capacity}`);
+    const head = Atomics.load(this.control, this.headAt) >>> 0;
+    let tail = this.control[this.tailAt] >>> 0;
+    let used = (tail - head) >>> 0;
+    let at = tail & this.mask;
+    if (at + need > this.capacity) {
+      const skip = this.capacity - at;
+      if (used + skip + need > this.capacity) return false;
+      this.view.setUint32(at, SKIP, true);
+      tail = (tail + skip) >>> 0;
+      used += skip;
+      at = 0;
+    }
+    if (used + need > this.capacity) return false;
+    this.view.setUint32(at, length, true);
+    this.data.set(payload.subarray(0, length), at + 4);
+    Atomics.store(this.control, this.tailAt, (tail + need) | 0);
+    return true;
+  }
+
+  /** Whether a frame is waiting (a cheap load for spinning). */
+  pending(): boolean {
+    return Atomics.load(this.control, this.tailAt) !== this.control[this.headAt];
+  }
+
+  /**
+   * Consumer: calls `take(offset, length)` for every published frame, in
+   * order, with the payload at data[offset .. offset + length), then releases
+   * their space. Returns the number of frames read.
+   */
+  drain(take: (offset: number, length: number) => void): number {
+    const tail = Atomics.load(this.control, this.tailAt) >>> 0;
+    let head = this.control[this.headAt] >>> 0;
+    let frames = 0;
+    while (head !== tail) {
+      const at = head & this.mask;
+      const length = this.view.getUint32(at, true);
+      if (length === SKIP) {
+        head = (head + this.capacity - at) >>> 0;
+        continue;
+      }
+      take(at + 4, length);
+      head = (head + 4 + ((length + 3) & ~3)) >>> 0;
+      frames++;
+    }
+    Atomics.store(this.control, this.headAt, head | 0);
+    return frames;
+  }
+}
