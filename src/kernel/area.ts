@@ -38,6 +38,11 @@ const BITMAP_WORD_OFFSET = AREA_HEADER_BYTES >>> 2;
 export class Areas {
   private readonly words: Uint32Array;
   private readonly bytes: Uint8Array;
+  /**
+   * A summary level per area, kept on the JavaScript side: bit k is set when
+   * bitmap word k is full, so first fit skips 1024 taken pages per read.
+   */
+  private readonly full = new Map<number, Uint32Array>();
 
   constructor(private readonly phys: PhysicalMemory) {
     this.words = phys.words;
@@ -59,7 +64,13 @@ export class Areas {
     w[h + Header.Live] = 0;
     w[h + Header.Parent] = parent;
     w[h + Header.Hint] = Math.min(overhead, pages);
+    this.full.set(base, new Uint32Array(Math.ceil(Math.ceil(pages / 32) / 32)));
     this.setBits(base, 0, Math.min(overhead, pages), true);
+  }
+
+  /** Drops the JavaScript-side state of an area that no longer exists. */
+  forget(base: number): void {
+    this.full.delete(base);
   }
 
   field(base: number, field: number): number {
@@ -117,7 +128,8 @@ export class Areas {
     while (starts.length < count) {
       const free = this.nextClear(base, pos, n);
       if (free >= n) return null;
-      const end = this.nextSet(base, free + 1, n);
+      // Look no further than the pages the remaining objects need.
+      const end = this.nextSet(base, free + 1, Math.min(n, free + pages * (count - starts.length)));
       const fits = Math.floor((end - free) / pages);
       for (let k = 0; k < fits && starts.length < count; k++) starts.push(base + free + k * pages);
       pos = end;
@@ -137,7 +149,7 @@ export class Areas {
       w[h + Header.Watermark] = i + pages;
       w[h + Header.Hint] = i + pages;
     } else if (w[h + Header.Hint] === i) {
-      w[h + Header.Hint] = i + pages;
+      w[h + Header.Hint] = this.nextClear(base, i + pages, w[h + Header.Pages]);
     }
   }
 
@@ -170,15 +182,26 @@ export class Areas {
 
   /** Lowest page index >= from whose bit is clear, or n. */
   nextClear(base: number, from: number, n: number): number {
-    let k = from >>> 5;
-    const last = (n - 1) >>> 5;
     if (from >= n) return n;
-    let inverted = ~this.bitmapWord(base, k, n) & (~0 << (from & 31));
-    while (inverted === 0) {
-      if (++k > last) return n;
-      inverted = ~this.bitmapWord(base, k, n);
+    let k = from >>> 5;
+    const inverted = ~this.bitmapWord(base, k, n) & (~0 << (from & 31));
+    if (inverted !== 0) return Math.min(n, (k << 5) + lowestBit(inverted));
+    k = this.nextUnfullWord(base, k + 1);
+    if (k << 5 >= n) return n;
+    return Math.min(n, (k << 5) + lowestBit(~this.bitmapWord(base, k, n)));
+  }
+
+  /** Lowest bitmap word index >= k that is not full (may lie past the end). */
+  private nextUnfullWord(base: number, k: number): number {
+    const summary = this.full.get(base) as Uint32Array;
+    let j = k >>> 5;
+    if (j >= summary.length) return k;
+    let open = ~summary[j] & (~0 << (k & 31));
+    while (open === 0) {
+      if (++j >= summary.length) return j << 5;
+      open = ~summary[j];
     }
-    return (k << 5) + lowestBit(inverted);
+    return (j << 5) + lowestBit(open);
   }
 
   /** Lowest page index >= from whose bit is set, or n. */
@@ -198,6 +221,7 @@ export class Areas {
   private setBits(base: number, from: number, to: number, value: boolean): void {
     const w = this.words;
     const first = PhysicalMemory.pageWord(base) + BITMAP_WORD_OFFSET;
+    const summary = this.full.get(base) as Uint32Array;
     let i = from;
     while (i < to) {
       const k = i >>> 5;
@@ -206,6 +230,9 @@ export class Areas {
       const mask = hi - lo === 32 ? 0xffffffff : (((1 << (hi - lo)) - 1) << lo) >>> 0;
       if (value) w[first + k] |= mask;
       else w[first + k] &= ~mask;
+      const isFull = this.bitmapWord(base, k, this.pagesOf(base)) === 0xffffffff;
+      if (isFull) summary[k >>> 5] |= 1 << (k & 31);
+      else summary[k >>> 5] &= ~(1 << (k & 31));
       i += hi - lo;
     }
   }

@@ -161,6 +161,7 @@ export function decodeMove(core: Core, task: number, req: CopyArgs): MovePlan | 
 
 export function performMove(core: Core, plan: MovePlan): void {
   core.slots.move(plan.dest, plan.src);
+  core.life.suspect(core.slots.type(plan.dest), core.slots.object(plan.dest));
 }
 
 /** destroy(...caps): every named slot; Null slots succeed. */

@@ -3,11 +3,11 @@
 // trusting the kernel's own reverse lists, and names each violation in words.
 // Items 1-3 here; the blocked-task queues (item 4) arrive with IPC.
 
-import { MAX_REFERENCES, ObjectType, Rights, typeName } from './abi.ts';
+import { MAX_REFERENCES, ObjectType, Rights, SLOT_BYTES, typeName } from './abi.ts';
 import { AREA_MAGIC } from './area.ts';
 import type { Core } from './core.ts';
 import { Life, NO_AREA } from './objects.ts';
-import { SLOT_SHIFT, Slots, isDevice } from './slots.ts';
+import { Slots, isDevice } from './slots.ts';
 import { Tcb, tcbWord } from './tcb.ts';
 
 const MAX_TYPE = ObjectType.Console;
@@ -108,7 +108,7 @@ function checkSlotsAndRefs(core: Core, live: number[], out: string[]): void {
       const where = `CSpace at ${at(c)} slot ${s - first}`;
       const type = slots.type(s);
       if (type === ObjectType.Null) {
-        const b = s << SLOT_SHIFT;
+        const b = s * SLOT_BYTES;
         for (let i = 0; i < 16; i++) {
           if (phys.bytes[b + i] !== 0) {
             out.push(`${where}: Null slot has non-zero byte ${i}`);

@@ -8,11 +8,21 @@
 // bindings) or force their destruction (everything allocated from a Memory
 // area), and those are queued, so any depth of nesting uses bounded stack.
 
-import { MAX_REFERENCES } from './abi.ts';
+import { MAX_REFERENCES, ObjectType, PAGE_SIZE, SLOT_BYTES } from './abi.ts';
 import type { Areas } from './area.ts';
 import { Life, NO_AREA, type ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';
 import { type Devices, type Slots, isDevice } from './slots.ts';
+import { TaskState, Tcb, tcbWord } from './tcb.ts';
+
+/** The most objects the cycle check examines before it assumes reachability. */
+const GROUP_LIMIT = 512;
+const WORDS_PER_PAGE = PAGE_SIZE / 4;
+const SLOTS_PER_PAGE = PAGE_SIZE / SLOT_BYTES;
+
+function isRunning(state: number): boolean {
+  return state === TaskState.Ready || state === TaskState.Blocked || state === TaskState.Suspended;
+}
 
 /** What an object type does when it dies, besides losing its pages. */
 export type Teardown = (object: number) => void;
@@ -22,6 +32,9 @@ export class Lifetime {
   readonly teardown: Array<Teardown | undefined> = [];
   private readonly work: number[] = [];
   private reaping = false;
+  /** Holders that lost a reference but live on: candidates for collect(). */
+  private readonly suspects: number[] = [];
+  private collecting = false;
   private readonly bytes: Uint8Array;
   private readonly words: Uint32Array;
 
@@ -65,11 +78,22 @@ export class Lifetime {
     if (this.objects.life[object] !== Life.Live) return; // already being destroyed
     const at = this.refByte(object);
     const biased = Atomics.load(this.bytes, at);
-    if (biased > 0) {
-      Atomics.store(this.bytes, at, biased - 1);
+    if (biased === 0) {
+      this.destroy(object);
       return;
     }
-    this.destroy(object);
+    Atomics.store(this.bytes, at, biased - 1);
+    this.suspect(type, object);
+  }
+
+  /**
+   * A reference to `object` went away or moved: if it is a holder (a CSpace
+   * or Task) it may now be reachable only from itself. See collect().
+   */
+  suspect(type: number, object: number): void {
+    if (type !== ObjectType.CSpace && type !== ObjectType.Task) return;
+    this.suspects.push(object);
+    if (!this.reaping) this.collect();
   }
 
   /** A kernel binding: the field at word index `word` names `object`. */
@@ -115,6 +139,7 @@ export class Lifetime {
     } finally {
       this.reaping = false;
     }
+    this.collect();
   }
 
   /** Queues an object that is part of a larger destruction (no effect if queued already). */
@@ -139,7 +164,63 @@ export class Lifetime {
     if (area !== NO_AREA && this.objects.life[area] === Life.Live) {
       this.areas.give(area, object, this.objects.pages[object]);
     }
+    if (type === ObjectType.Memory) this.areas.forget(object);
     this.objects.remove(object);
+  }
+
+  /**
+   * Reference cycles. A CSpace that holds a capability to itself (init's
+   * slot 0 does), or a Task and the CSpace it is bound to that name each
+   * other, never reach a count of zero. For each suspect, walk backwards over
+   * who references it (the CSpaces holding its caps, the objects holding its
+   * bindings), transitively; if that closed group contains no running task,
+   * nothing that runs can ever reach any of it again, so the group is
+   * destroyed. The walk gives up (keeping everything) past GROUP_LIMIT objects.
+   */
+  private collect(): void {
+    if (this.collecting) return;
+    this.collecting = true;
+    try {
+      while (this.suspects.length > 0) {
+        const suspect = this.suspects.pop() as number;
+        if (this.objects.life[suspect] !== Life.Live) continue;
+        const group = this.unreachableGroup(suspect);
+        if (group !== null) for (const member of group) this.destroy(member);
+      }
+    } finally {
+      this.collecting = false;
+    }
+  }
+
+  private unreachableGroup(start: number): number[] | null {
+    const group = [start];
+    const seen = new Set(group);
+    const visit = (holder: number): boolean => {
+      if (seen.has(holder)) return true;
+      if (seen.size >= GROUP_LIMIT) return false;
+      seen.add(holder);
+      group.push(holder);
+      return true;
+    };
+    for (let i = 0; i < group.length; i++) {
+      const object = group[i];
+      const type = this.objects.kind[object];
+      if (type === ObjectType.Task && isRunning(this.words[tcbWord(object, Tcb.State)])) return null;
+      for (let s = this.slots.head(type, object); s !== 0; s = this.slots.link(s)) {
+        if (!visit(this.cspaceHolding(s))) return null;
+      }
+      for (const word of this.objects.binders.get(object) ?? []) {
+        if (!visit(Math.floor(word / WORDS_PER_PAGE))) return null;
+      }
+    }
+    return group;
+  }
+
+  /** First page of the CSpace that contains slot index `s`. */
+  private cspaceHolding(s: number): number {
+    let page = Math.floor(s / SLOTS_PER_PAGE);
+    while (this.objects.kind[page] !== ObjectType.CSpace || this.objects.life[page] === Life.None) page--;
+    return page;
   }
 
   /** Byte address of the refcount of the object whose first page is `object`. */

@@ -5,6 +5,8 @@
 
 import { PAGE_SIZE, PAGE_SHIFT } from './abi.ts';
 
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
 export class PhysicalMemory {
   readonly buffer: SharedArrayBuffer;
   readonly pages: number;
@@ -23,9 +25,12 @@ export class PhysicalMemory {
     this.words = new Uint32Array(this.buffer);
   }
 
-  /** Zero `count` whole pages starting at page `page`. */
+  /**
+   * Zero `count` whole pages starting at page `page`. Copying a zero page in
+   * is several times faster than fill() on shared memory in V8.
+   */
   zeroPages(page: number, count: number): void {
-    this.bytes.fill(0, page * PAGE_SIZE, (page + count) * PAGE_SIZE);
+    for (let p = page; p < page + count; p++) this.bytes.set(ZERO_PAGE, p * PAGE_SIZE);
   }
 
   /** Word index of the first word of a page. */

@@ -17,7 +17,6 @@ import { ObjectType, SLOT_BYTES } from './abi.ts';
 import type { ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';
 
-export const SLOT_SHIFT = 4;
 const WORDS_PER_SLOT = SLOT_BYTES >>> 2;
 
 /** Objects that occupy no pages and are named by a small device number. */
@@ -50,13 +49,13 @@ export class Slots {
   }
 
   type(s: number): number {
-    return this.bytes[s << SLOT_SHIFT];
+    return this.bytes[s * SLOT_BYTES];
   }
   rights(s: number): number {
-    return this.bytes[(s << SLOT_SHIFT) + 1];
+    return this.bytes[(s * SLOT_BYTES) + 1];
   }
   flags(s: number): number {
-    return this.bytes[(s << SLOT_SHIFT) + 2] | (this.bytes[(s << SLOT_SHIFT) + 3] << 8);
+    return this.bytes[(s * SLOT_BYTES) + 2] | (this.bytes[(s * SLOT_BYTES) + 3] << 8);
   }
   object(s: number): number {
     return this.words[s * WORDS_PER_SLOT + 1];
@@ -70,7 +69,7 @@ export class Slots {
 
   /** Writes a capability into an empty slot and enters it in its object's list. */
   fill(s: number, type: number, rights: number, object: number, badge: number): void {
-    const b = s << SLOT_SHIFT;
+    const b = s * SLOT_BYTES;
     this.bytes[b] = type;
     this.bytes[b + 1] = rights;
     this.bytes[b + 2] = 0;

@@ -98,4 +98,36 @@ describe('placement', () => {
     expect(sys.identify(101).radix).toBe(8);
     sys.clean();
   });
+
+  it('first fit finds a lone hole past thousands of taken pages, in order', () => {
+    const sys = coreSystem({ pages: 8192 });
+    expect(sys.alloc(16, T.Page, 1000, { count: 5000 })).toBe('OK');
+    const phys = (s: number) => sys.identify(s).phys as number;
+    const holes = [4990, 2500, 31, 4000];
+    expect(sys.destroy(...holes.map((i) => 1000 + i))).toBe('OK');
+    const expected = [...holes].sort((a, b) => a - b).map((i) => phys(1000 + i - 1) + PAGE_SIZE);
+    for (let k = 0; k < holes.length; k++) {
+      expect(sys.alloc(16, T.Page, 9000 + k)).toBe('OK');
+      expect(phys(9000 + k)).toBe(expected[k]);
+    }
+    // No hole left: the next goes past the last Page.
+    expect(sys.alloc(16, T.Page, 9100)).toBe('OK');
+    expect(phys(9100)).toBe(phys(1000 + 4999) + PAGE_SIZE);
+    sys.clean();
+  });
+
+  it('capabilities work in a CSpace above 2 GiB of physical memory', () => {
+    const sys = coreSystem({ pages: 1 << 20 });
+    expect(sys.alloc(16, T.Memory, 100, { size: 600_000 })).toBe('OK');
+    expect(sys.alloc(16, T.CSpace, 101, { size: 12 })).toBe('OK');
+    expect(sys.identify(101).phys).toBeGreaterThan(2 ** 31);
+    expect(sys.alloc(16, T.Endpoint, { cspace: 101, slot: 4095 })).toBe('OK');
+    expect(sys.alloc(16, T.Page, 102)).toBe('OK');
+    expect(sys.copy({ cspace: 101, slot: 7 }, 102)).toBe('OK');
+    expect(sys.move({ cspace: 101, slot: 8 }, 102)).toBe('OK');
+    expect(sys.destroy({ cspace: 101, slot: 7 })).toBe('OK');
+    sys.clean();
+    expect(sys.destroy(101)).toBe('OK'); // drops the Endpoint and the moved Page
+    sys.clean();
+  });
 });
