@@ -65,7 +65,8 @@ export interface P5Subject {
   freeBefore: number;
 }
 
-export function expectOk(result: SyscallResult, what: string): void {
+export function expectOk(result: SyscallResult | null, what: string): asserts result is SyscallResult {
+  if (result === null) throw new Error(`P5: ${what} blocked`);
   if (result.errno !== 0) throw new Error(`P5: ${what} failed with ${errnoName(result.errno) ?? result.errno}`);
 }
 

@@ -83,8 +83,8 @@ const fixedLoop: Loop = (s, pairs) => {
   let lastErrno = 0;
   const ns = timeNs(() => {
     for (let i = 0; i < pairs; i++) {
-      const a = kernel.invoke(init, alloc).errno;
-      const d = kernel.invoke(init, destroy).errno;
+      const a = (kernel.invoke(init, alloc)?.errno ?? -1);
+      const d = (kernel.invoke(init, destroy)?.errno ?? -1);
       if ((a | d) !== 0) {
         failed++;
         lastErrno = a || d;
@@ -106,8 +106,8 @@ const churnLoop: Loop = (s, pairs) => {
   const ns = timeNs(() => {
     for (let i = 0; i < pairs; i++) {
       const victim = pages[picks[i]];
-      const a = kernel.invoke(init, { op: Op.Alloc, cap: memory, type: ObjectType.Page, dest: spare }).errno;
-      const d = kernel.invoke(init, { op: Op.Destroy, caps: [victim] }).errno;
+      const a = (kernel.invoke(init, { op: Op.Alloc, cap: memory, type: ObjectType.Page, dest: spare })?.errno ?? -1);
+      const d = (kernel.invoke(init, { op: Op.Destroy, caps: [victim] })?.errno ?? -1);
       pages[picks[i]] = spare;
       spare = victim;
       if ((a | d) !== 0) {

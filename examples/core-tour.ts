@@ -21,11 +21,13 @@ const { kernel, init, bootInfo } = bootKernel({ pages });
 
 function sys(request: Record<string, unknown>): unknown {
   const result = kernel.invoke(init, request);
+  if (result === null) throw new Error(`${JSON.stringify(request)} blocked`);
   if (result.errno !== 0) throw new Error(`${JSON.stringify(request)} failed with ${errnoName(result.errno)}`);
   return result.value;
 }
 function attempt(request: Record<string, unknown>): string {
   const result = kernel.invoke(init, request);
+  if (result === null) return 'BLOCKED';
   return result.errno === 0 ? 'OK' : (errnoName(result.errno) ?? String(result.errno));
 }
 const free = (cap: number) => sys({ op: Op.FreePages, cap }) as number;

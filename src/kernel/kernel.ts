@@ -1,18 +1,21 @@
-// The kernel core's entry: (task, request) -> result. It decodes each request
-// with the object module that owns the operation (checking everything in the
-// order of kernel.md 12, changing nothing), then performs it (which cannot
-// fail). Requests are plain objects from a task thread and are trusted for
-// nothing: any shape gets an errno, never a throw.
+// The kernel core's entry: (task, request) -> answer | blocked, plus effects.
+// It decodes each request with the object module that owns the operation
+// (checking everything in the order of kernel.md 12, changing nothing), then
+// performs it (which cannot fail). Requests are plain objects from a task
+// thread and are trusted for nothing: any shape gets an errno, never a throw.
 
 import { Errno, ObjectType, Op } from './abi.ts';
+import { decodePrint } from './console.ts';
 import { Core } from './core.ts';
 import * as cspace from './cspace.ts';
+import { decodeMessage, decodeRecv, decodeSend, Endpoints, Ipc } from './endpoint.ts';
 import { checkInvariants } from './invariants.ts';
 import * as memory from './memory.ts';
+import { type Effect, type Fault, Scheduler, type SyscallResult } from './sched.ts';
 import * as task from './task.ts';
+import { TaskState } from './tcb.ts';
 
-/** The outcome of one system call as the core decided it. */
-export type SyscallResult = { errno: 0; value: unknown } | { errno: number; value?: undefined };
+export type { Effect, Fault, SyscallResult };
 
 /** A request as it arrives from the wire: an operation code and its arguments. */
 export type Request = { op?: unknown; cap?: unknown } & Record<string, unknown>;
@@ -23,8 +26,18 @@ function fail(errno: number): SyscallResult {
   return { errno };
 }
 
+function done(plan: unknown, perform: () => void): SyscallResult {
+  if (typeof plan === 'number') return fail(plan);
+  perform();
+  return OK_EMPTY;
+}
+
 export class Kernel {
   readonly core: Core;
+  readonly sched: Scheduler;
+  readonly endpoints: Endpoints;
+  private readonly ipc: Ipc;
+  private readonly ctx: task.TaskContext;
   /** System calls decided, by operation code. */
   readonly calls = new Float64Array(64);
   /** Failed system calls, by errno. */
@@ -32,10 +45,15 @@ export class Kernel {
 
   constructor(pages: number, buffer?: SharedArrayBuffer) {
     this.core = new Core(pages, buffer);
+    this.sched = new Scheduler(this.core);
+    this.endpoints = new Endpoints(this.core, this.sched);
+    this.ipc = new Ipc(this.endpoints, this.sched);
+    this.ctx = { core: this.core, sched: this.sched, eps: this.endpoints, ipc: this.ipc };
     const { life } = this.core;
     life.teardown[ObjectType.Memory] = (object) => memory.teardownMemory(this.core, object);
     life.teardown[ObjectType.CSpace] = (object) => cspace.teardownCSpace(this.core, object);
-    life.teardown[ObjectType.Task] = (object) => task.teardownTask(this.core, object);
+    life.teardown[ObjectType.Task] = (object) => task.teardownTask(this.ctx, object);
+    life.teardown[ObjectType.Endpoint] = (object) => this.endpoints.teardown(object);
   }
 
   /** Every violated invariant of kernel.md 13, in words (empty when all hold). */
@@ -43,21 +61,43 @@ export class Kernel {
     return checkInvariants(this.core);
   }
 
-  /** Decides one system call of the task whose Task object starts at page `caller`. */
-  invoke(caller: number, request: unknown): SyscallResult {
+  /** Takes the effects of the decisions made so far (answers, starts, kills, prints, exits). */
+  takeEffects(): Effect[] {
+    return this.sched.take();
+  }
+
+  /**
+   * Decides one system call of the task whose Task object starts at page
+   * `caller`. Returns its answer, or null when the caller blocks: the answer
+   * then comes later as an 'answer' effect.
+   */
+  invoke(caller: number, request: unknown): SyscallResult | null {
     if (!this.core.objects.isLive(caller, ObjectType.Task)) {
       throw new RangeError(`no live task at page ${caller}`);
     }
-    const result = this.decide(caller, request);
     if (typeof request === 'object' && request !== null) {
       const op = (request as Request).op;
       if (typeof op === 'number' && op >= 0 && op < this.calls.length && Number.isInteger(op)) this.calls[op]++;
     }
-    if (result.errno !== 0) this.failures[result.errno]++;
+    const state = this.sched.state(caller);
+    const exiting = typeof request === 'object' && request !== null && (request as Request).op === Op.Exit;
+    if (state === TaskState.Exited || state === TaskState.Inactive) return fail(Errno.EBUSY);
+    // One call in flight per task; exit may always end a task.
+    if (state === TaskState.Blocked && !exiting) return fail(Errno.EBUSY);
+    if (state === TaskState.Suspended) {
+      // No progress while suspended: the call waits for resume.
+      const record = this.sched.record(caller) ?? this.sched.admit(caller);
+      const pending = record.call !== null || record.blockedOn < 0 || record.held !== null;
+      if (pending && !exiting) return fail(Errno.EBUSY);
+      record.call = request as Record<string, unknown>;
+      return null;
+    }
+    const result = this.decide(caller, request);
+    if (result !== null && result.errno !== 0) this.failures[result.errno]++;
     return result;
   }
 
-  private decide(caller: number, request: unknown): SyscallResult {
+  private decide(caller: number, request: unknown): SyscallResult | null {
     if (typeof request !== 'object' || request === null) return fail(Errno.EINVAL);
     const req = request as Request;
     const core = this.core;
@@ -68,9 +108,7 @@ export class Kernel {
       }
       case Op.Alloc: {
         const plan = memory.decodeAlloc(core, caller, req);
-        if (typeof plan === 'number') return fail(plan);
-        memory.performAlloc(core, plan);
-        return OK_EMPTY;
+        return done(plan, () => memory.performAlloc(core, plan as Exclude<typeof plan, number>));
       }
       case Op.FreePages: {
         const plan = memory.decodeFreePages(core, caller, req.cap);
@@ -78,31 +116,88 @@ export class Kernel {
       }
       case Op.Copy: {
         const plan = cspace.decodeCopy(core, caller, req);
-        if (typeof plan === 'number') return fail(plan);
-        cspace.performCopy(core, plan);
-        return OK_EMPTY;
+        return done(plan, () => cspace.performCopy(core, plan as Exclude<typeof plan, number>));
       }
       case Op.Move: {
         const plan = cspace.decodeMove(core, caller, req);
-        if (typeof plan === 'number') return fail(plan);
-        cspace.performMove(core, plan);
-        return OK_EMPTY;
+        return done(plan, () => cspace.performMove(core, plan as Exclude<typeof plan, number>));
       }
       case Op.Destroy: {
         const plan = cspace.decodeDestroy(core, caller, req.caps);
-        if (typeof plan === 'number') return fail(plan);
-        cspace.performDestroy(core, plan);
-        return OK_EMPTY;
+        return done(plan, () => cspace.performDestroy(core, plan as number[]));
       }
       case Op.Configure: {
         const plan = task.decodeConfigure(core, caller, req);
-        if (typeof plan === 'number') return fail(plan);
-        task.performConfigure(core, plan);
+        return done(plan, () => task.performConfigure(core, plan as Exclude<typeof plan, number>));
+      }
+      case Op.Start: {
+        const plan = task.decodeStart(core, caller, req);
+        return done(plan, () => task.performStart(this.ctx, plan as Exclude<typeof plan, number>));
+      }
+      case Op.Suspend: {
+        const plan = task.decodeControl(core, caller, req.cap, false);
+        return done(plan, () => task.performSuspend(this.ctx, (plan as { target: number }).target));
+      }
+      case Op.Resume: {
+        const plan = task.decodeControl(core, caller, req.cap, true);
+        return done(plan, () => this.resume((plan as { target: number }).target));
+      }
+      case Op.Exit:
+        return this.exit(caller, req);
+      case Op.Yield:
         return OK_EMPTY;
+      case Op.Print: {
+        const plan = decodePrint(core, caller, req);
+        return done(plan, () => this.sched.effects.push({ kind: 'print', task: caller, text: (plan as { text: string }).text }));
+      }
+      case Op.Send:
+      case Op.NbSend:
+      case Op.Call: {
+        const plan = decodeSend(core, caller, req);
+        if (typeof plan === 'number') return fail(plan);
+        return this.ipc.send(caller, plan, req, req.op !== Op.NbSend, req.op === Op.Call);
+      }
+      case Op.Recv:
+      case Op.NbRecv: {
+        const plan = decodeRecv(core, caller, req);
+        if (typeof plan === 'number') return fail(plan);
+        return this.ipc.recv(caller, plan.endpoint, req, req.op === Op.Recv);
+      }
+      case Op.Reply: {
+        const msg = decodeMessage(req.msg);
+        return typeof msg === 'number' ? fail(msg) : this.ipc.reply(caller, msg);
       }
       default:
         return this.unsupported(caller, req);
     }
+  }
+
+  /** Resumes a suspended task: a held answer is delivered, a held call restarts. */
+  private resume(target: number): void {
+    const record = this.sched.record(target);
+    const awaiting = record !== undefined && record.blockedOn < 0;
+    this.sched.setState(target, awaiting ? TaskState.Blocked : TaskState.Ready);
+    if (!record) return;
+    if (record.held) {
+      const held = record.held;
+      record.held = null;
+      this.sched.answer(target, held);
+      return;
+    }
+    const call = record.call;
+    if (call === null || awaiting) return;
+    record.call = null;
+    const result = this.decide(target, call);
+    if (result !== null) this.sched.answer(target, result);
+  }
+
+  /** exit(code): the calling task ends; `value` and `fault` are for the host. */
+  private exit(caller: number, req: Request): SyscallResult {
+    const { code = 0, value, fault } = req;
+    const number = typeof code === 'number' && Number.isFinite(code) ? Math.trunc(code) : 0;
+    const bytes = value instanceof Uint8Array ? value : undefined;
+    task.exitTask(this.ctx, caller, number, bytes, isFault(fault) ? fault : undefined);
+    return OK_EMPTY;
   }
 
   /** An operation the invoked object does not have: EBADF first if the cap is bad. */
@@ -111,4 +206,10 @@ export class Kernel {
     if (s === 0 || this.core.slots.type(s) === ObjectType.Null) return fail(Errno.EBADF);
     return fail(Errno.ENOTSUP);
   }
+}
+
+function isFault(value: unknown): value is Fault {
+  if (typeof value !== 'object' || value === null) return false;
+  const f = value as Record<string, unknown>;
+  return typeof f.name === 'string' && typeof f.message === 'string' && (f.stack === undefined || typeof f.stack === 'string');
 }

@@ -1,11 +1,25 @@
-// Tasks (kernel.md 9): the control block's bindings and states. This issue
-// builds configure and the teardown of a dying Task; starting, suspending and
-// exiting arrive with the task threads.
+// Tasks (kernel.md 9): bindings, states, and the lifecycle: configure, start,
+// suspend and resume, exit (with its message on the fault Endpoint), and
+// the kill of a task whose object is destroyed while it runs.
 
 import { Errno, ObjectType, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
 import { lookup } from './cspace.ts';
+import { EXIT_MESSAGE, type Endpoints, type Ipc } from './endpoint.ts';
+import type { Fault, Scheduler } from './sched.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
+
+/** What the task operations work on besides the core. */
+export interface TaskContext {
+  core: Core;
+  sched: Scheduler;
+  eps: Endpoints;
+  ipc: Ipc;
+}
+
+/** Exit message labels on the fault Endpoint. */
+export const ExitLabel = { Exit: 1, Fault: 2 } as const;
+const MAX_PROGRAM_CHARS = 4096;
 
 export interface ConfigureArgs {
   cap?: unknown;
@@ -78,9 +92,131 @@ export function performConfigure(core: Core, plan: ConfigurePlan): void {
   }
 }
 
-/** A dying Task drops its bindings. */
-export function teardownTask(core: Core, task: number): void {
+interface StartPlan {
+  target: number;
+  program: string;
+  arg: Uint8Array | undefined;
+  thread: 'pool' | 'dedicated';
+}
+
+/** The invoked Task cap of a task-control operation: its object, or an errno. */
+function invokedTask(core: Core, task: number, caddr: unknown): number | Failure {
+  const slots = core.slots;
+  const cap = lookup(core, task, caddr);
+  if (cap === 0 || slots.type(cap) === ObjectType.Null) return -Errno.EBADF;
+  if (slots.type(cap) !== ObjectType.Task) return -Errno.ENOTSUP;
+  if ((slots.rights(cap) & Rights.WRITE) === 0) return -Errno.EPERM;
+  return slots.object(cap);
+}
+
+/** start(task, program, arg?, { thread }) */
+export function decodeStart(core: Core, task: number, req: Record<string, unknown>): StartPlan | Failure {
+  const target = invokedTask(core, task, req.cap);
+  if (target < 0) return -target;
+  const { program, arg, thread = 'pool' } = req;
+  if (typeof program !== 'string' || program.length === 0 || program.length > MAX_PROGRAM_CHARS) return Errno.EINVAL;
+  if (arg !== undefined && !(arg instanceof Uint8Array)) return Errno.EINVAL;
+  if (thread !== 'pool' && thread !== 'dedicated') return Errno.EINVAL;
   const words = core.phys.words;
+  if (words[tcbWord(target, Tcb.CSpace)] === 0) return Errno.EINVAL;
+  if (words[tcbWord(target, Tcb.State)] !== TaskState.Inactive) return Errno.EBUSY;
+  return { target, program, arg, thread };
+}
+
+export function performStart(ctx: TaskContext, plan: StartPlan): void {
+  ctx.sched.admit(plan.target);
+  ctx.sched.setState(plan.target, TaskState.Ready);
+  ctx.sched.effects.push({ kind: 'start', task: plan.target, program: plan.program, arg: plan.arg, thread: plan.thread });
+}
+
+/** suspend(task) needs a task that runs; resume(task) one that is suspended. */
+export function decodeControl(core: Core, task: number, caddr: unknown, resume: boolean): { target: number } | Failure {
+  const target = invokedTask(core, task, caddr);
+  if (target < 0) return -target;
+  const state = core.phys.words[tcbWord(target, Tcb.State)];
+  const ok = resume ? state === TaskState.Suspended : state === TaskState.Ready || state === TaskState.Blocked;
+  return ok ? { target } : Errno.EBUSY;
+}
+
+/**
+ * Suspends a task. A task queued on an object leaves the queue and will
+ * restart its call on resume; a task waiting for the answer to its call
+ * keeps waiting, and an answer that arrives is held until resume.
+ */
+export function performSuspend(ctx: TaskContext, target: number): void {
+  const record = ctx.sched.record(target);
+  if (record && record.blockedOn > 0) {
+    ctx.eps.unqueue(target, record.blockedOn);
+    record.blockedOn = 0;
+  }
+  ctx.sched.setState(target, TaskState.Suspended);
+}
+
+/** Takes a task out of every queue and cancels what it waited for. */
+function cancelWaits(ctx: TaskContext, task: number): void {
+  const record = ctx.sched.record(task);
+  if (!record) return;
+  if (record.blockedOn > 0) ctx.eps.unqueue(task, record.blockedOn);
+  ctx.ipc.dropReply(task);
+  record.blockedOn = 0;
+  record.call = null;
+  record.held = null;
+}
+
+/**
+ * A task ends: it returned, called exit, or threw (a fault). Its exit message
+ * goes on its fault Endpoint, queued as if the dead task were a blocked
+ * sender; then its bindings are dropped.
+ */
+export function exitTask(ctx: TaskContext, task: number, code: number, value: Uint8Array | undefined, fault: Fault | undefined): void {
+  const { core, sched, eps } = ctx;
+  cancelWaits(ctx, task);
+  const words = core.phys.words;
+  const endpoint = words[tcbWord(task, Tcb.Fault)];
+  let queued = false;
+  if (endpoint !== 0) {
+    const body: { task: number; code: number; error?: string } = { task: task * 4096, code };
+    if (fault) body.error = `${fault.name}: ${fault.message}`;
+    const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: new TextEncoder().encode(JSON.stringify(body)) };
+    const badge = words[tcbWord(task, Tcb.FaultBadge)];
+    const q = eps.queues.get(endpoint);
+    const receiver = q ? firstOf(q.receivers) : undefined;
+    eps.store(task, msg, badge);
+    if (receiver !== undefined) {
+      eps.unqueue(receiver, endpoint);
+      sched.answer(receiver, { errno: 0, value: eps.transfer(task, receiver, badge) });
+    } else {
+      eps.of(endpoint).senders.add(task);
+      const record = sched.record(task) ?? sched.admit(task);
+      record.blockedOn = endpoint;
+      record.call = { op: EXIT_MESSAGE };
+      queued = true;
+    }
+  }
+  sched.setState(task, TaskState.Exited);
+  words[tcbWord(task, Tcb.ExitCode)] = code >>> 0;
+  if (!queued) sched.records.delete(task);
+  sched.effects.push({ kind: 'exit', task, code, value, fault });
+  core.life.unbind(tcbWord(task, Tcb.CSpace));
+  core.life.unbind(tcbWord(task, Tcb.VSpace));
+  core.life.unbind(tcbWord(task, Tcb.Fault));
+}
+
+function firstOf(set: Set<number>): number | undefined {
+  for (const v of set) return v;
+  return undefined;
+}
+
+/** A dying Task: a running one is killed; every task drops its bindings. */
+export function teardownTask(ctx: TaskContext, task: number): void {
+  const { core, sched } = ctx;
+  const words = core.phys.words;
+  const state = words[tcbWord(task, Tcb.State)];
+  cancelWaits(ctx, task);
+  sched.records.delete(task);
+  if (state === TaskState.Ready || state === TaskState.Blocked || state === TaskState.Suspended) {
+    sched.effects.push({ kind: 'kill', task });
+  }
   words[tcbWord(task, Tcb.State)] = TaskState.Exited;
   core.life.unbind(tcbWord(task, Tcb.CSpace));
   core.life.unbind(tcbWord(task, Tcb.VSpace));

@@ -28,10 +28,12 @@ export function coreSystem(options: Partial<CoreBootOptions> = {}): CoreSystem {
   const { kernel, init, bootInfo } = bootKernel({ pages: 4096, ...options });
   const errno = (op: number, args: Record<string, unknown>): string => {
     const r = kernel.invoke(init, { op, ...args });
+    if (r === null) return 'BLOCKED';
     return r.errno === 0 ? 'OK' : (errnoName(r.errno) ?? `errno ${r.errno}`);
   };
   const ok = <T,>(op: number, args: Record<string, unknown>): T => {
     const r = kernel.invoke(init, { op, ...args });
+    if (r === null) throw new Error('the call blocked');
     if (r.errno !== 0) throw new Error(`${Object.keys(Op).find((k) => Op[k as keyof typeof Op] === op)} failed: ${errnoName(r.errno)}`);
     return r.value as T;
   };

@@ -65,7 +65,7 @@ describe('boot', () => {
     expect(bootInfo.free).toEqual({ start: 18, end: 65536 });
     expect(bootInfo.memory.map((m) => [m.cap, m.pages])).toEqual([[16, 8192], [17, 4096]]);
     expect(bootInfo.memory[1].phys).toBe(bootInfo.memory[0].phys + 8192 * PAGE_SIZE);
-    const id = (cap: number) => kernel.invoke(init, { op: Op.Identify, cap }).value as { type: number; refs?: number };
+    const id = (cap: number) => kernel.invoke(init, { op: Op.Identify, cap })?.value as { type: number; refs?: number };
     expect([0, 1, 2, 3, 16, 17, 18].map((c) => id(c).type)).toEqual([T.CSpace, T.VSpace, T.Task, T.Console, T.Memory, T.Memory, T.Null]);
     expect([0, 1, 2, 3].map((c) => id(c).refs)).toEqual([2, 2, 1, 1]);
     expect(kernel.check()).toEqual([]);
