@@ -1,6 +1,10 @@
-// The host-side entry point, `caduceus`. The kernel thread and `boot` arrive
-// with the task threads; for now it offers the ABI constants and the sizing
-// functions every program uses to reckon memory.
+// The host-side entry point, `caduceus`: boot a system, plus the ABI
+// constants and sizing functions every program uses to reckon memory.
+
+export { boot, type System, type ExitStatus, type SystemStats } from './host/boot.ts';
+export { BootError, type BootOptions } from './host/options.ts';
+export type { Snapshot } from './kernel/snapshot.ts';
+export type { Message, Received, Dest, CAddr } from './workers/sys.ts';
 
 export {
   PAGE_SIZE,
@@ -18,5 +22,6 @@ export {
   errnoName,
   type ErrnoName,
   type ObjectTypeId,
+  type Identity,
 } from './kernel/abi.ts';
 export type { BootInfo } from './kernel/boot.ts';

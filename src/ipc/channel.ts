@@ -19,7 +19,7 @@ const Ctl = {
   ResponseBell: 4,
   /** 1 while the task thread is waiting on ResponseBell. */
   ThreadParked: 5,
-  /** 1 while a thread owns the channel. */
+  /** Thread id of the thread that owns the channel, 0 if none. */
   Owner: 6,
   Words: 16,
 } as const;
@@ -48,17 +48,19 @@ export class Channel {
     return new Channel(new SharedArrayBuffer(CONTROL_BYTES + 2 * ringBytes), index);
   }
 
-  /** Task thread: claims the channel; false if another thread holds it. */
-  claim(): boolean {
-    return Atomics.compareExchange(this.control, Ctl.Owner, 0, 1) === 0;
+  /** Task thread: claims the channel for thread `owner` (> 0); false if another holds it. */
+  claim(owner: number): boolean {
+    return Atomics.compareExchange(this.control, Ctl.Owner, 0, owner) === 0;
   }
 
-  release(): void {
-    Atomics.store(this.control, Ctl.Owner, 0);
+  /** The thread id holding the channel, 0 if none. */
+  owner(): number {
+    return Atomics.load(this.control, Ctl.Owner);
   }
 
-  owned(): boolean {
-    return Atomics.load(this.control, Ctl.Owner) === 1;
+  /** Kernel: empties both rings and frees the channel for another thread. */
+  reset(): void {
+    for (let i = 0; i < Ctl.Words; i++) Atomics.store(this.control, i, 0);
   }
 
   /** Kernel: after publishing responses, wake the thread if it sleeps. */

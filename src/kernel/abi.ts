@@ -193,3 +193,18 @@ export function objectPages(type: number, size?: number): number {
       throw new RangeError(`objects of type ${typeName(type)} are not allocated from Memory`);
   }
 }
+
+/** What identify(cap) tells about a capability. */
+export interface Identity {
+  type: number;
+  rights: number;
+  badge: number;
+  /** Physical byte address of the object (memory-backed objects). */
+  phys?: number;
+  /** Pages the object occupies (memory-backed objects). */
+  pages?: number;
+  /** Current reference count (capabilities + bindings). */
+  refs?: number;
+  /** Radix of a CSpace. */
+  radix?: number;
+}

@@ -9,7 +9,7 @@
 // EBADF. A destination is a caddr of the caller's CSpace or
 // { cspace: caddr, slot: index }, which needs a CSpace capability with WRITE.
 
-import { Errno, MAX_RADIX, ObjectType, Rights } from './abi.ts';
+import { Errno, type Identity, MAX_RADIX, ObjectType, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
 import { Slots } from './slots.ts';
 import { Tcb, tcbWord } from './tcb.ts';
@@ -66,19 +66,6 @@ export function identify(core: Core, task: number, caddr: unknown): Identity | F
   return describe(core, s);
 }
 
-export interface Identity {
-  type: number;
-  rights: number;
-  badge: number;
-  /** Physical byte address of the object (memory-backed objects). */
-  phys?: number;
-  /** Pages the object occupies (memory-backed objects). */
-  pages?: number;
-  /** Current reference count (capabilities + bindings). */
-  refs?: number;
-  /** Radix of a CSpace. */
-  radix?: number;
-}
 
 export function describe(core: Core, s: number): Identity {
   const slots = core.slots;

@@ -3,6 +3,5 @@
 export * from './abi.ts';
 export { Kernel, type Effect, type Fault, type Request, type SyscallResult } from './kernel.ts';
 export { bootKernel, InitSlot, INIT_RADIX, type BootInfo, type BootedKernel, type CoreBootOptions } from './boot.ts';
-export type { Identity } from './cspace.ts';
 export { TaskState, TASK_STATE_NAMES } from './tcb.ts';
 export { ExitLabel } from './task.ts';

@@ -160,8 +160,10 @@ export class Lifetime {
       this.objects.binders.delete(object);
     }
     this.teardown[type]?.(object);
+    // Pages go back to the area while its metadata exists: it may itself be
+    // queued to die, but until it is reaped its bitmap must stay exact.
     const area = this.objects.area[object];
-    if (area !== NO_AREA && this.objects.life[area] === Life.Live) {
+    if (area !== NO_AREA && this.objects.life[area] !== Life.None) {
       this.areas.give(area, object, this.objects.pages[object]);
     }
     if (type === ObjectType.Memory) this.areas.forget(object);

@@ -99,4 +99,29 @@ describe('destroying Memory', () => {
     expect(sys.free(16)).toBe(bootFree);
     sys.clean();
   });
+
+  it('a CSpace holding a Memory cap before caps to objects carved from it tears down cleanly', () => {
+    const sys = coreSystem({ pages: 4096 });
+    const bootFree = sys.free(16);
+    expect(sys.alloc(16, T.CSpace, 100, { size: 4 })).toBe('OK');
+    expect(sys.alloc(16, T.Memory, { cspace: 100, slot: 0 }, { size: 20 })).toBe('OK');
+    expect(sys.alloc(16, T.Memory, 101, { size: 20 })).toBe('OK');
+    expect(sys.alloc(101, T.Page, { cspace: 100, slot: 1 }, { count: 3 })).toBe('OK');
+    expect(sys.move({ cspace: 100, slot: 4 }, 101)).toBe('OK'); // its Memory after its Pages
+    expect(sys.destroy(100)).toBe('OK');
+    expect(sys.free(16)).toBe(bootFree);
+    sys.clean();
+  });
+
+  it("init's exit reclaims everything it alone held, back to the root area", () => {
+    const sys = coreSystem({ pages: 4096 });
+    expect(sys.alloc(16, T.Memory, 100, { size: 50 })).toBe('OK');
+    expect(sys.alloc(100, T.Page, 101, { count: 3 })).toBe('OK');
+    expect(sys.alloc(16, T.CSpace, 110, { size: 3 })).toBe('OK');
+    expect(sys.copy({ cspace: 110, slot: 0 }, 110)).toBe('OK');
+    expect(sys.errno(Op.Exit, { code: 0 })).toBe('OK');
+    const core = sys.kernel.core;
+    expect(core.areas.freeOf(0)).toBe(4096 - core.areas.overheadOf(0));
+    expect(sys.kernel.check()).toEqual([]);
+  });
 });

@@ -1,0 +1,110 @@
+// boot(): starts a system on its own threads and hands back its handle. The
+// host talks to the kernel thread over comlink (the control plane) and hears
+// Console lines and init's exit on a MessagePort; neither is on the system
+// call path. Shutdown stops every thread and closes every port, so a host
+// script exits by itself afterwards.
+
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { deserialize } from 'node:v8';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from '../ipc/control-port.ts';
+import type { Fault, HostEvent } from '../ipc/protocol.ts';
+import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
+import { BOOTSTRAP, entryBeside } from '../workers/threads.ts';
+import type { KernelControl } from './kernel-thread.ts';
+import { BootError, type BootOptions, checkOptions } from './options.ts';
+
+export interface ExitStatus {
+  /** The number init returned or passed to exit (0 when it returned a non-number; 1 when it threw). */
+  code: number;
+  /** What init returned, structured-cloned. */
+  value?: unknown;
+  /** Set when init threw (or its thread died, or it was killed). */
+  fault?: Fault;
+}
+
+export interface SystemStats extends KernelStats {
+  loop: { passes: number; parks: number; frames: number; killed: number; tasks: number };
+}
+
+export interface System {
+  /** Resolves when init ends. */
+  readonly exited: Promise<ExitStatus>;
+  stats(): Promise<SystemStats>;
+  check(): Promise<{ ok: boolean; violations: string[] }>;
+  snapshot(): Promise<Snapshot>;
+  /** Stops every thread; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+const KERNEL_THREAD = entryBeside(import.meta.url, 'kernel-thread');
+
+function writeLine(line: string): void {
+  process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
+}
+
+export async function boot(options: BootOptions): Promise<System> {
+  const config = checkOptions(options);
+  const sink = options.console ?? writeLine;
+  const { port1: events, port2 } = new MessageChannel();
+  const worker = new Worker(BOOTSTRAP, {
+    workerData: { entry: KERNEL_THREAD, events: port2 },
+    transferList: [port2],
+  });
+  const control = Comlink.wrap<KernelControl>(nodeEndpoint(worker));
+
+  let settle: (status: ExitStatus) => void = () => {};
+  let settled = false;
+  const exited = new Promise<ExitStatus>((resolve) => {
+    settle = (status) => {
+      if (settled) return;
+      settled = true;
+      resolve(status);
+    };
+  });
+  events.on('message', (event: HostEvent) => {
+    if (event.kind === 'print') sink(event.text, event.task);
+    else {
+      const status: ExitStatus = { code: event.code };
+      if (event.value !== undefined) status.value = deserialize(event.value);
+      if (event.fault !== undefined) status.fault = event.fault;
+      settle(status);
+    }
+  });
+  let kernelFault: Fault | undefined;
+  worker.on('error', (error) => {
+    kernelFault = { name: error.name, message: `the kernel thread failed: ${error.message}`, stack: error.stack };
+    settle({ code: 1, fault: kernelFault });
+  });
+  worker.once('exit', () => settle({ code: 1, fault: kernelFault ?? { name: 'Error', message: 'the kernel thread stopped' } }));
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      try {
+        await Promise.race([control.shutdown(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      } catch {
+        // the kernel thread is already gone
+      }
+      control[Comlink.releaseProxy]();
+      await worker.terminate();
+      events.close();
+      settle({ code: 1, fault: { name: 'Shutdown', message: 'the system was shut down before init exited' } });
+    })();
+    return stopping;
+  };
+
+  try {
+    await control.boot(config);
+  } catch (error) {
+    await shutdown();
+    throw new BootError(error instanceof Error ? error.message : String(error));
+  }
+  return {
+    exited,
+    stats: () => control.stats() as Promise<SystemStats>,
+    check: () => control.check(),
+    snapshot: () => control.snapshot(),
+    shutdown,
+  };
+}

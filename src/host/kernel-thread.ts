@@ -1,0 +1,84 @@
+// The kernel thread's entry: it builds the core and its loop, wires them to
+// the thread launcher, starts init, and serves the host's control plane over
+// comlink. Events for the host (Console lines, init's exit) go on a plain
+// MessagePort the host handed over.
+
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { serialize } from 'node:v8';
+import * as Comlink from 'comlink';
+import { Channel, KernelBell } from '../ipc/channel.ts';
+import { nodeEndpoint } from '../ipc/control-port.ts';
+import type { HostEvent } from '../ipc/protocol.ts';
+import { bootKernel } from '../kernel/boot.ts';
+import { kernelStats, takeSnapshot } from '../kernel/snapshot.ts';
+import { KernelLoop, type Outlet } from '../kernel/thread/loop.ts';
+import { ThreadLauncher } from '../workers/launcher.ts';
+import type { BootConfig } from './options.ts';
+
+/** Channels for dedicated threads, beyond the pooled ones. */
+const MAX_CHANNELS = 4096;
+
+const events = (workerData as { events: MessagePort }).events;
+let loop: KernelLoop | undefined;
+let launcher: ThreadLauncher | undefined;
+let stopping: Promise<void> | undefined;
+
+function post(event: HostEvent): void {
+  events.postMessage(event);
+}
+
+const control = {
+  /** Boots the core and starts init; rejects (changing nothing that lasts) on a bad configuration. */
+  boot(config: BootConfig): { pages: number; regions: number[] } {
+    if (loop) throw new Error('already booted');
+    const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv });
+    const bell = KernelBell.create(MAX_CHANNELS);
+    const pooled = Array.from({ length: config.threads }, (_, i) => Channel.create(i));
+    const outlet: Outlet = {
+      print: (text, task) => post({ kind: 'print', text, task }),
+      exit: (status) => post({ kind: 'exit', ...status }),
+    };
+    launcher = new ThreadLauncher({
+      threads: config.threads,
+      channels: pooled.map((c) => c.buffer),
+      bell: bell.buffer,
+      threadGone: (threadId) => loop?.threadGone(threadId),
+    });
+    loop = new KernelLoop(kernel, launcher, outlet, bell, pooled);
+    loop.startInit(init);
+    loop.launch(init, config.initUrl, serialize(bootInfo), 'pool');
+    loop.run();
+    return { pages: config.pages, regions: bootInfo.memory.map((m) => m.pages) };
+  },
+
+  stats() {
+    if (!loop) throw new Error('not booted');
+    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() } };
+  },
+
+  check() {
+    if (!loop) throw new Error('not booted');
+    const violations = loop.kernel.check();
+    return { ok: violations.length === 0, violations };
+  },
+
+  snapshot() {
+    if (!loop) throw new Error('not booted');
+    return takeSnapshot(loop.kernel);
+  },
+
+  /** Stops the loop and every task thread. */
+  shutdown(): Promise<void> {
+    stopping ??= (async () => {
+      await loop?.stop();
+      await launcher?.close();
+      events.close();
+    })();
+    return stopping;
+  },
+};
+
+export type KernelControl = typeof control;
+
+if (!parentPort) throw new Error('the kernel thread must run in a worker');
+Comlink.expose(control, nodeEndpoint(parentPort));

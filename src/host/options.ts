@@ -1,0 +1,95 @@
+// boot() options: every one checked, with a message that says what is wrong
+// and what would be right. Nothing starts until they all pass.
+
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, PAGE_SIZE } from '../kernel/abi.ts';
+
+export interface BootOptions {
+  /** ES module of the init task (.ts or .js): a URL, or a path relative to the working directory. */
+  init: URL | string;
+  /** Passed to init in BootInfo.argv. */
+  argv?: string[];
+  /** Bytes of physical memory, whole pages, 1 MiB to 4 GiB (default 64 MiB). */
+  memory?: number;
+  /** The boot memory map: page counts, one Memory cap each (default: one with all that is left). */
+  regions?: number[];
+  /** Pooled task threads (default: available cores). */
+  threads?: number;
+  /** Sink for Console output (default: standard output). */
+  console?: (line: string, task: number) => void;
+}
+
+export interface BootConfig {
+  initUrl: string;
+  argv: string[];
+  pages: number;
+  regions: number[] | undefined;
+  threads: number;
+}
+
+export class BootError extends Error {
+  constructor(message: string) {
+    super(`boot: ${message}`);
+    this.name = 'BootError';
+  }
+}
+
+const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console']);
+export const DEFAULT_MEMORY = 64 * 1024 * 1024;
+export const MAX_THREADS = 256;
+
+/** A module reference as a URL string; relative paths resolve against the working directory. */
+export function moduleUrl(ref: URL | string): string {
+  if (ref instanceof URL) return ref.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !/^[a-z]:[\\/]/i.test(ref)) return new URL(ref).href;
+  return pathToFileURL(isAbsolute(ref) ? ref : resolve(ref)).href;
+}
+
+function size(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+export function checkOptions(options: unknown): BootConfig {
+  if (typeof options !== 'object' || options === null) throw new BootError('takes an options object, e.g. boot({ init: "./init.ts" })');
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new BootError(`unknown option '${key}' (known: ${[...KNOWN].join(', ')})`);
+  }
+  if (o.init === undefined) throw new BootError("'init' is required: the URL or path of init's module");
+  if (!(o.init instanceof URL) && (typeof o.init !== 'string' || o.init.length === 0)) {
+    throw new BootError(`'init' must be a URL or a path, got ${typeof o.init}`);
+  }
+  let initUrl: string;
+  try {
+    initUrl = moduleUrl(o.init);
+  } catch {
+    throw new BootError(`'init' is not a valid URL: ${String(o.init)}`);
+  }
+  if (initUrl.startsWith('file:')) {
+    const path = fileURLToPath(initUrl);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new BootError(`init module not found: ${path}`);
+  }
+  const argv = o.argv ?? [];
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new BootError("'argv' must be an array of strings");
+  const memory = o.memory ?? DEFAULT_MEMORY;
+  if (typeof memory !== 'number' || !Number.isInteger(memory) || memory % PAGE_SIZE !== 0) {
+    throw new BootError(`'memory' must be a whole number of ${PAGE_SIZE}-byte pages in bytes, got ${String(memory)}`);
+  }
+  const pages = memory / PAGE_SIZE;
+  if (pages < MIN_MEMORY_PAGES || pages > MAX_MEMORY_PAGES) {
+    throw new BootError(`'memory' must be from 1 MiB to 4 GiB, got ${size(memory)}`);
+  }
+  const regions = o.regions;
+  if (regions !== undefined && (!Array.isArray(regions) || regions.length === 0 || !regions.every((r) => Number.isInteger(r) && r >= 1))) {
+    throw new BootError("'regions' must be a non-empty array of page counts (whole numbers >= 1)");
+  }
+  const threads = o.threads ?? availableParallelism();
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new BootError(`'threads' must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  }
+  if (o.console !== undefined && typeof o.console !== 'function') throw new BootError("'console' must be a function (line, task) => void");
+  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads };
+}

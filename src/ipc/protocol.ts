@@ -1,0 +1,55 @@
+// What crosses between the kernel thread and the task threads outside the
+// system call rings: the jobs that start tasks, the data each kind of thread
+// is started with, and the interfaces the kernel thread's loop is wired to.
+
+/** Error details as they cross threads: plain data. */
+export interface Fault {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** A task's program to run, as the launcher gets it. */
+export interface TaskJob {
+  tid: number;
+  /** URL of the program module. */
+  program: string;
+  /** The structured-cloned argument (v8 serialization), if any. */
+  arg: Uint8Array | undefined;
+  thread: 'pool' | 'dedicated';
+  /** The channel of a dedicated thread. */
+  channel?: { index: number; buffer: SharedArrayBuffer };
+  /** Init: its return value is wanted by the host. */
+  init: boolean;
+}
+
+/** Starts task programs on threads (piscina pool and dedicated Workers). */
+export interface Launcher {
+  /** Runs a job; `ended` is called once when its thread work is over (with a fault if the thread died). */
+  start(job: TaskJob, ended: (fault?: Fault) => void): void;
+  /** Stops a dedicated thread at once. */
+  terminate(tid: number): void;
+  close(): Promise<void>;
+}
+
+/** workerData of every thread the system starts: the entry module to load. */
+export interface ThreadData {
+  entry: string;
+}
+
+/** workerData of a pooled task thread. */
+export interface PoolThreadData extends ThreadData {
+  channels: SharedArrayBuffer[];
+  bell: SharedArrayBuffer;
+}
+
+/** workerData of a dedicated task thread. */
+export interface DedicatedThreadData extends ThreadData {
+  bell: SharedArrayBuffer;
+  job: TaskJob;
+}
+
+/** Messages on the kernel's event port to the host. */
+export type HostEvent =
+  | { kind: 'print'; text: string; task: number }
+  | { kind: 'exit'; code: number; value?: Uint8Array; fault?: Fault };

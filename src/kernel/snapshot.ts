@@ -1,0 +1,150 @@
+// A snapshot of the kernel's state as plain data: every area, object,
+// capability and task, named by physical address. `system.snapshot()`
+// returns it; dumps and capability graphs are drawn from it.
+
+import { errnoName, ObjectType, opName, typeName } from './abi.ts';
+import type { Kernel } from './kernel.ts';
+import { Life, NO_AREA } from './objects.ts';
+import { Slots } from './slots.ts';
+import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
+
+export interface AreaSnapshot {
+  phys: number;
+  pages: number;
+  free: number;
+  overhead: number;
+  fragmented: boolean;
+  /** The parent area's address; null for the root area (all of physical memory). */
+  parent: number | null;
+}
+
+export interface ObjectSnapshot {
+  phys: number;
+  type: string;
+  pages: number;
+  refs: number;
+  /** The address of the area it was allocated from; null for the root area itself. */
+  area: number | null;
+  radix?: number;
+  state?: string;
+}
+
+export interface CapSnapshot {
+  /** Address of the CSpace holding the capability. */
+  cspace: number;
+  slot: number;
+  type: string;
+  rights: number;
+  badge: number;
+  /** Address of the object named (a device number for the Console). */
+  object: number;
+}
+
+export interface TaskSnapshot {
+  phys: number;
+  state: string;
+  cspace: number | null;
+  vspace: number | null;
+  fault: number | null;
+}
+
+export interface Snapshot {
+  pageSize: number;
+  pages: number;
+  areas: AreaSnapshot[];
+  objects: ObjectSnapshot[];
+  caps: CapSnapshot[];
+  tasks: TaskSnapshot[];
+  violations: string[];
+}
+
+const nullable = (page: number) => (page === 0 ? null : page * 4096);
+
+export function takeSnapshot(kernel: Kernel): Snapshot {
+  const { core } = kernel;
+  const { objects, areas, slots } = core;
+  const snap: Snapshot = { pageSize: 4096, pages: core.phys.pages, areas: [], objects: [], caps: [], tasks: [], violations: kernel.check() };
+  for (let p = 0; p < core.phys.pages; p++) {
+    if (objects.life[p] !== Life.Live) continue;
+    const type = objects.kind[p];
+    const area = objects.area[p];
+    const object: ObjectSnapshot = {
+      phys: p * 4096,
+      type: typeName(type),
+      pages: objects.pages[p],
+      refs: area === NO_AREA ? 0 : core.life.refs(type, p),
+      area: area === NO_AREA ? null : area * 4096,
+    };
+    if (type === ObjectType.Memory) {
+      snap.areas.push({
+        phys: p * 4096,
+        pages: areas.pagesOf(p),
+        free: areas.freeOf(p),
+        overhead: areas.overheadOf(p),
+        fragmented: areas.isFragmented(p),
+        parent: area === NO_AREA ? null : area * 4096,
+      });
+    } else if (type === ObjectType.CSpace) {
+      object.radix = objects.size[p];
+      const first = Slots.index(p, 0);
+      for (let i = 0; i < 1 << objects.size[p]; i++) {
+        const s = first + i;
+        const t = slots.type(s);
+        if (t === ObjectType.Null) continue;
+        const named = slots.object(s);
+        snap.caps.push({
+          cspace: p * 4096,
+          slot: i,
+          type: typeName(t),
+          rights: slots.rights(s),
+          badge: slots.badge(s),
+          object: t === ObjectType.Console || t === ObjectType.Reply ? named : named * 4096,
+        });
+      }
+    } else if (type === ObjectType.Task) {
+      const words = core.phys.words;
+      const state = TASK_STATE_NAMES[words[tcbWord(p, Tcb.State)]] ?? 'unknown';
+      object.state = state;
+      snap.tasks.push({
+        phys: p * 4096,
+        state,
+        cspace: nullable(words[tcbWord(p, Tcb.CSpace)]),
+        vspace: nullable(words[tcbWord(p, Tcb.VSpace)]),
+        fault: nullable(words[tcbWord(p, Tcb.Fault)]),
+      });
+    }
+    snap.objects.push(object);
+  }
+  return snap;
+}
+
+export interface KernelStats {
+  /** System calls decided, by operation name. */
+  calls: Record<string, number>;
+  /** Failed calls by errno name. */
+  errors: Record<string, number>;
+  /** Task objects by state. */
+  tasks: Record<string, number>;
+  /** Free pages of every Memory area, by address. */
+  freePages: Record<string, number>;
+  objects: number;
+}
+
+export function kernelStats(kernel: Kernel): KernelStats {
+  const { core } = kernel;
+  const calls: Record<string, number> = {};
+  kernel.calls.forEach((n, op) => n > 0 && (calls[opName(op)] = n));
+  const errors: Record<string, number> = {};
+  kernel.failures.forEach((n, errno) => n > 0 && (errors[errnoName(errno) ?? String(errno)] = n));
+  const tasks: Record<string, number> = Object.fromEntries(TASK_STATE_NAMES.map((s) => [s, 0]));
+  const freePages: Record<string, number> = {};
+  let count = 0;
+  for (let p = 0; p < core.phys.pages; p++) {
+    if (core.objects.life[p] !== Life.Live) continue;
+    count++;
+    const type = core.objects.kind[p];
+    if (type === ObjectType.Task) tasks[TASK_STATE_NAMES[core.phys.words[tcbWord(p, Tcb.State)]] ?? 'unknown']++;
+    else if (type === ObjectType.Memory && core.objects.area[p] !== NO_AREA) freePages[`0x${(p * 4096).toString(16)}`] = core.areas.freeOf(p);
+  }
+  return { calls, errors, tasks, freePages, objects: count };
+}

@@ -1,0 +1,274 @@
+// The kernel thread's loop. It owns the core and every channel: it drains the
+// channels the doorbell marks, decides each call in the core, carries out
+// the effects (answers to blocked calls, starts, kills, prints, exits), and
+// publishes the answers of a pass together, waking only the threads that got
+// one. When nothing arrives it spins briefly, then parks on the doorbell
+// without blocking its event loop (the host's control plane runs there).
+
+import { Channel, KernelBell } from '../../ipc/channel.ts';
+import { Decoder } from '../../ipc/codec.ts';
+import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
+import { type FrameWriter, readRequests, responseWriter, Status, type RequestFrame } from '../../ipc/wire.ts';
+import { ObjectType, Op } from '../abi.ts';
+import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
+
+/** Where the host hears what happens. */
+export interface Outlet {
+  print(text: string, task: number): void;
+  exit(status: { code: number; value?: Uint8Array; fault?: Fault }): void;
+}
+
+interface TaskEntry {
+  tid: number;
+  page: number;
+  thread: 'pool' | 'dedicated';
+  /** Channel the task's calls come on; -1 until a pooled task's first call. */
+  channel: number;
+  /** Sequence number of the call it is blocked in, or -1. */
+  seq: number;
+  killed: boolean;
+  exited: boolean;
+}
+
+const DEDICATED_RING_BYTES = 1 << 16;
+/** How long the loop spins for more work before it parks. */
+const SPIN_NS = 50_000n;
+/** Passes between turns of the event loop while busy. */
+const PASSES_PER_TURN = 32;
+
+export class KernelLoop {
+  readonly channels: Array<Channel | undefined> = [];
+  private readonly writers: Array<FrameWriter | undefined> = [];
+  private readonly decoders: Array<Decoder | undefined> = [];
+  private readonly tids = new Map<number, TaskEntry>();
+  private readonly pages = new Map<number, TaskEntry>();
+  private readonly freeChannels: number[] = [];
+  private readonly touched = new Set<number>();
+  private readonly dirty: number[] = [];
+  private nextTid = 1;
+  private running = false;
+  private stopped: Promise<void> | null = null;
+  initPage = 0;
+  /** Counters for stats(). */
+  readonly counts = { passes: 0, parks: 0, frames: 0, killed: 0 };
+
+  constructor(
+    readonly kernel: Kernel,
+    private readonly launcher: Launcher,
+    private readonly outlet: Outlet,
+    readonly bell: KernelBell,
+    pooled: Channel[],
+  ) {
+    for (const channel of pooled) this.addChannel(channel);
+    for (let i = bell.channels - 1; i >= pooled.length; i--) this.freeChannels.push(i);
+  }
+
+  /** A pooled thread is gone: free its channel; its tasks' jobs fail on their own. */
+  threadGone(threadId: number): void {
+    for (const channel of this.channels) if (channel && channel.owner() === threadId) channel.reset();
+  }
+
+  private addChannel(channel: Channel): void {
+    this.channels[channel.index] = channel;
+    this.writers[channel.index] = responseWriter(channel);
+    this.decoders[channel.index] = new Decoder(channel.requests.data);
+  }
+
+  /** Starts a task from outside any call (init at boot). */
+  startInit(page: number): void {
+    this.initPage = page;
+  }
+
+  /** Runs the loop until stop(). */
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = this.serve();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    Atomics.add(this.bell.words, 0, 1);
+    Atomics.notify(this.bell.words, 0);
+    await this.stopped;
+  }
+
+  private async serve(): Promise<void> {
+    let passes = 0;
+    while (this.running) {
+      const seen = this.bell.count();
+      if (this.pass()) {
+        if (++passes % PASSES_PER_TURN === 0) await turn();
+        continue;
+      }
+      const deadline = process.hrtime.bigint() + SPIN_NS;
+      while (this.bell.count() === seen && process.hrtime.bigint() < deadline) {
+        // spin: a call arriving now is served without a wake-up
+      }
+      if (this.bell.count() !== seen) continue;
+      this.counts.parks++;
+      await this.bell.park(seen, 1000, () => this.running);
+      passes = 0;
+    }
+  }
+
+  /** One pass over the channels with requests; true if any frame was served. */
+  pass(): boolean {
+    this.counts.passes++;
+    let frames = 0;
+    for (const index of this.bell.takeDirty(this.dirty)) {
+      const channel = this.channels[index];
+      const decoder = this.decoders[index];
+      if (!channel || !decoder) continue;
+      frames += readRequests(channel, decoder, (frame) => this.serveCall(index, frame));
+    }
+    this.counts.frames += frames;
+    this.applyEffects();
+    this.publish();
+    return frames > 0;
+  }
+
+  private serveCall(channel: number, frame: RequestFrame): void {
+    const entry = this.tids.get(frame.tid);
+    if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) {
+      // Not a task of this thread: no authority to act, nothing to answer.
+      return;
+    }
+    if (entry.killed || entry.exited) {
+      this.answer(channel, frame.tid, frame.seq, Status.Killed, undefined);
+      return;
+    }
+    if (entry.channel === -1) entry.channel = channel;
+    const result = this.kernel.invoke(entry.page, frame.request);
+    if (result === null) {
+      entry.seq = frame.seq;
+      return;
+    }
+    this.reply(entry, frame.seq, result);
+  }
+
+  private reply(entry: TaskEntry, seq: number, result: SyscallResult): void {
+    if (entry.channel < 0) return;
+    this.answer(entry.channel, entry.tid, seq, result.errno, result.value);
+  }
+
+  private answer(channel: number, tid: number, seq: number, status: number, value: unknown): void {
+    const writer = this.writers[channel];
+    if (!writer) return;
+    writer.response(tid, seq, status, value);
+    this.touched.add(channel);
+  }
+
+  /** Publishes the pass's answers: a wake-up per thread that got any. */
+  private publish(): void {
+    for (const index of this.touched) {
+      this.writers[index]?.retry();
+      this.channels[index]?.wakeThread();
+      if ((this.writers[index]?.waiting ?? 0) === 0) this.touched.delete(index);
+    }
+  }
+
+  /** Carries out what the core's decisions imply. */
+  applyEffects(): void {
+    for (let effects = this.kernel.takeEffects(); effects.length > 0; effects = this.kernel.takeEffects()) {
+      for (const effect of effects) this.apply(effect);
+    }
+  }
+
+  private apply(effect: Effect): void {
+    switch (effect.kind) {
+      case 'answer': {
+        const entry = this.pages.get(effect.task);
+        if (entry && entry.seq >= 0) {
+          const seq = entry.seq;
+          entry.seq = -1;
+          this.reply(entry, seq, effect.result);
+        }
+        return;
+      }
+      case 'start':
+        this.launch(effect.task, effect.program, effect.arg, effect.thread);
+        return;
+      case 'kill':
+        this.kill(effect.task);
+        return;
+      case 'print':
+        this.outlet.print(effect.text, effect.task * 4096);
+        return;
+      case 'exit': {
+        const entry = this.pages.get(effect.task);
+        if (entry) {
+          entry.exited = true;
+          this.pages.delete(effect.task);
+        }
+        if (effect.task === this.initPage) {
+          this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault });
+        }
+        return;
+      }
+    }
+  }
+
+  /** Starts the program of a task the core has made ready. */
+  launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
+    const entry: TaskEntry = { tid: this.nextTid++, page, thread, channel: -1, seq: -1, killed: false, exited: false };
+    const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
+    if (thread === 'dedicated') {
+      const index = this.freeChannels.pop();
+      if (index === undefined) {
+        this.tids.set(entry.tid, entry);
+        this.pages.set(page, entry);
+        this.threadEnded(entry, { name: 'Error', message: 'no channel left for another dedicated thread' });
+        return;
+      }
+      const channel = Channel.create(index, DEDICATED_RING_BYTES);
+      this.addChannel(channel);
+      entry.channel = index;
+      job.channel = { index, buffer: channel.buffer };
+    }
+    this.tids.set(entry.tid, entry);
+    this.pages.set(page, entry);
+    this.launcher.start(job, (error) => this.threadEnded(entry, error));
+  }
+
+  /** A task's thread work is over; if the kernel never saw it exit, it faulted. */
+  private threadEnded(entry: TaskEntry, error?: Fault): void {
+    if (!entry.exited && !entry.killed && this.kernel.core.objects.isLive(entry.page, ObjectType.Task)) {
+      const fault = error ?? { name: 'Error', message: 'the task ended without telling the kernel' };
+      this.kernel.invoke(entry.page, { op: Op.Exit, code: 1, fault });
+      this.applyEffects();
+      this.publish();
+    }
+    this.tids.delete(entry.tid);
+    if (this.pages.get(entry.page) === entry) this.pages.delete(entry.page);
+    if (entry.thread === 'dedicated' && entry.channel >= 0) {
+      this.channels[entry.channel] = undefined;
+      this.writers[entry.channel] = undefined;
+      this.decoders[entry.channel] = undefined;
+      this.freeChannels.push(entry.channel);
+    }
+  }
+
+  private kill(page: number): void {
+    const entry = this.pages.get(page);
+    if (!entry) return;
+    this.counts.killed++;
+    entry.killed = true;
+    this.pages.delete(page);
+    if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
+    entry.seq = -1;
+    if (entry.thread === 'dedicated') this.launcher.terminate(entry.tid);
+    if (page === this.initPage) {
+      this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
+    }
+  }
+
+  /** Tasks known to the loop, for stats. */
+  taskCount(): number {
+    return this.tids.size;
+  }
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

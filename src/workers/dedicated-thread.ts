@@ -1,0 +1,18 @@
+// A dedicated task thread: one task alone, on a channel of its own. The
+// thread ends when the task has ended and nothing of its own keeps it alive.
+
+import { threadId, workerData } from 'node:worker_threads';
+import { Channel, KernelBell } from '../ipc/channel.ts';
+import type { DedicatedThreadData } from '../ipc/protocol.ts';
+import { guardThread, runJob } from './run-task.ts';
+import { ThreadRuntime } from './runtime.ts';
+
+const data = workerData as DedicatedThreadData;
+const channelData = data.job.channel;
+if (!channelData) throw new Error('a dedicated thread needs a channel');
+const channel = new Channel(channelData.buffer, channelData.index);
+if (!channel.claim(threadId)) throw new Error(`channel ${channelData.index} is already owned`);
+guardThread();
+await runJob(new ThreadRuntime(channel, new KernelBell(data.bell)), data.job);
+
+export default undefined;

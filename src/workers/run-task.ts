@@ -1,0 +1,114 @@
+// Runs one task's program on the current thread: loads the module, calls its
+// task function with `sys` and the argument, and tells the kernel how it
+// ended (returned, exit(code), or threw: a fault). A killed task's run ends
+// at once; its function may linger, but each of its calls is refused.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { deserialize, serialize } from 'node:v8';
+import { Op } from '../kernel/abi.ts';
+import type { Fault, TaskJob } from '../ipc/protocol.ts';
+import type { ThreadRuntime } from './runtime.ts';
+import { Sys } from './sys.ts';
+import { type TaskFunction, taskFunction } from './task.ts';
+
+type Outcome =
+  | { kind: 'return'; value: unknown }
+  | { kind: 'throw'; error: unknown }
+  | { kind: 'exit'; code: unknown }
+  | { kind: 'killed' };
+
+/** The task whose code is running, for errors thrown outside any await. */
+export const currentTask = new AsyncLocalStorage<{ tid: number; fail: (error: unknown) => void }>();
+
+const programs = new Map<string, Promise<TaskFunction>>();
+
+/** Loads a program module once per thread; `.ts` through tsx. */
+export function loadProgram(url: string): Promise<TaskFunction> {
+  let loading = programs.get(url);
+  if (!loading) {
+    loading = importProgram(url);
+    programs.set(url, loading);
+    loading.catch(() => programs.delete(url));
+  }
+  return loading;
+}
+
+async function importProgram(url: string): Promise<TaskFunction> {
+  const isTs = /\.[cm]?tsx?$/.test(new URL(url).pathname);
+  const module = (isTs ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as {
+    default?: unknown;
+  };
+  const fn = taskFunction(module.default);
+  if (!fn) throw new TypeError(`${url} has no default export made with task()`);
+  return fn;
+}
+
+export function describeFault(error: unknown): Fault {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: `a non-Error value was thrown: ${String(error)}` };
+}
+
+function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
+  switch (outcome.kind) {
+    case 'return': {
+      const code = typeof outcome.value === 'number' && Number.isFinite(outcome.value) ? outcome.value : 0;
+      let value: Uint8Array | undefined;
+      if (init && outcome.value !== undefined) {
+        try {
+          value = serialize(outcome.value);
+        } catch {
+          value = undefined; // not structured-cloneable: the host gets no value
+        }
+      }
+      return { op: Op.Exit, code, value };
+    }
+    case 'exit':
+      return { op: Op.Exit, code: typeof outcome.code === 'number' && Number.isFinite(outcome.code) ? outcome.code : 0 };
+    case 'throw':
+      return { op: Op.Exit, code: 1, fault: describeFault(outcome.error) };
+    case 'killed':
+      return { op: Op.Exit };
+  }
+}
+
+/** Runs a job to its end; resolves once the kernel knows how the task ended. */
+export async function runJob(runtime: ThreadRuntime, job: TaskJob): Promise<void> {
+  const sys = new Sys(runtime, job.tid);
+  let finish: (outcome: Outcome) => void = () => {};
+  const ended = new Promise<Outcome>((resolve) => (finish = resolve));
+  sys.onExit = (code) => finish({ kind: 'exit', code });
+  runtime.whenKilled(job.tid, () => finish({ kind: 'killed' }));
+  const fail = (error: unknown) => finish({ kind: 'throw', error });
+  void currentTask.run({ tid: job.tid, fail }, async () => {
+    try {
+      const fn = await loadProgram(job.program);
+      const arg = job.arg ? deserialize(job.arg) : undefined;
+      finish({ kind: 'return', value: await fn(sys, arg) });
+    } catch (error) {
+      fail(error);
+    }
+  });
+  const outcome = await ended;
+  try {
+    if (outcome.kind !== 'killed' && !runtime.isKilled(job.tid)) await runtime.call(job.tid, exitRequest(outcome, job.init));
+  } catch {
+    // killed while exiting: nothing more to tell
+  } finally {
+    runtime.forget(job.tid);
+  }
+}
+
+/**
+ * Errors that escape every await of a task (a throw in a timer callback, an
+ * unhandled rejection) fault the task they came from when it can be told, and
+ * never take down the thread or its other tasks.
+ */
+export function guardThread(): void {
+  const handle = (error: unknown) => {
+    const owner = currentTask.getStore();
+    if (owner) owner.fail(error);
+    else process.stderr.write(`caduceus: an error escaped a task on this thread: ${describeFault(error).message}\n`);
+  };
+  process.on('uncaughtException', handle);
+  process.on('unhandledRejection', handle);
+}

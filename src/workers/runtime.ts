@@ -1,0 +1,150 @@
+// The task runtime of one task thread (pooled or dedicated). Every task on the
+// thread makes its system calls through it: a call is a frame in the
+// thread's request ring, and all the frames made in one turn of the thread
+// go to the kernel with one ring of its doorbell. Answers come back in the
+// response ring; the runtime spins briefly for them, then parks on the
+// channel's bell without blocking the thread's event loop, holding a ref'd
+// timer meanwhile (Atomics.waitAsync alone does not keep a Node thread alive).
+
+import { Channel, KernelBell } from '../ipc/channel.ts';
+import { Decoder } from '../ipc/codec.ts';
+import { type FrameWriter, readResponses, requestWriter, Status, type ResponseFrame } from '../ipc/wire.ts';
+import { KernelError } from '../kernel/abi.ts';
+
+/** Thrown into the calls of a task whose Task object was destroyed. */
+export class TaskKilled extends Error {
+  constructor() {
+    super('the task was killed: its Task object was destroyed');
+    this.name = 'TaskKilled';
+  }
+}
+
+interface Pending {
+  tid: number;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** How long a thread spins for answers before it parks. */
+const SPIN_NS = 20_000n;
+/** The longest single park; the loop re-checks after it. */
+const PARK_MS = 1000;
+
+export class ThreadRuntime {
+  private readonly writer: FrameWriter;
+  private readonly decoder: Decoder;
+  private readonly pending = new Map<number, Pending>();
+  private readonly killed = new Set<number>();
+  private readonly onKilled = new Map<number, () => void>();
+  private seq = 0;
+  private flushQueued = false;
+  private pumping = false;
+
+  constructor(
+    readonly channel: Channel,
+    private readonly bell: KernelBell,
+  ) {
+    this.writer = requestWriter(channel);
+    this.decoder = new Decoder(channel.responses.data);
+  }
+
+  /** Makes a system call for task `tid`; resolves with its value or rejects with KernelError. */
+  call(tid: number, request: Record<string, unknown>): Promise<unknown> {
+    if (this.killed.has(tid)) return Promise.reject(new TaskKilled());
+    const seq = (this.seq = (this.seq + 1) >>> 0);
+    const promise = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { tid, resolve, reject }));
+    this.writer.request(tid, seq, request);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+    return promise;
+  }
+
+  /** Registers what to do when the kernel reports a task killed. */
+  whenKilled(tid: number, handler: () => void): void {
+    this.onKilled.set(tid, handler);
+  }
+
+  forget(tid: number): void {
+    this.onKilled.delete(tid);
+    this.killed.delete(tid);
+  }
+
+  isKilled(tid: number): boolean {
+    return this.killed.has(tid);
+  }
+
+  /** Sends the turn's frames with one ring of the kernel's doorbell. */
+  private flush(): void {
+    this.flushQueued = false;
+    this.writer.retry();
+    this.bell.ring(this.channel.index);
+    if (!this.pumping) void this.pump();
+  }
+
+  /** Receives answers while any call is outstanding. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.pending.size > 0) {
+        if (this.receive() > 0) {
+          // Let the answered tasks run to their next calls, which then go
+          // to the kernel together in one batch.
+          if (this.pending.size > 0) await turn();
+          continue;
+        }
+        if (this.writer.waiting > 0) {
+          this.writer.retry();
+          this.bell.ring(this.channel.index);
+        }
+        const seen = this.channel.responseBell();
+        const deadline = process.hrtime.bigint() + SPIN_NS;
+        while (!this.channel.responses.pending() && process.hrtime.bigint() < deadline) {
+          // spin: an answer arriving now is taken without a wake-up
+        }
+        if (this.channel.responses.pending()) continue;
+        const keepAlive = setTimeout(noop, PARK_MS + 1000);
+        try {
+          await this.channel.parkThread(seen, PARK_MS);
+        } finally {
+          clearTimeout(keepAlive);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private receive(): number {
+    return readResponses(this.channel, this.decoder, (frame) => this.settle(frame));
+  }
+
+  private settle(frame: ResponseFrame): void {
+    const waiting = this.pending.get(frame.seq);
+    if (!waiting) return;
+    this.pending.delete(frame.seq);
+    if (frame.status === Status.Ok) waiting.resolve(frame.value);
+    else if (frame.status === Status.Killed) {
+      this.killed.add(waiting.tid);
+      waiting.reject(new TaskKilled());
+      const handler = this.onKilled.get(waiting.tid);
+      if (handler) handler();
+    } else waiting.reject(new KernelError(frame.status));
+  }
+}
+
+function noop(): void {}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Claims a free channel among the pooled threads' channels for thread `owner`. */
+export function claimChannel(buffers: SharedArrayBuffer[], owner: number): Channel {
+  for (let i = 0; i < buffers.length; i++) {
+    const channel = new Channel(buffers[i], i);
+    if (channel.claim(owner)) return channel;
+  }
+  throw new Error('no free channel for this pooled thread');
+}

@@ -1,0 +1,186 @@
+// `sys`: a task's system calls (api.md). Each method is async and rejects
+// with KernelError for every kernel error. Arguments go to the kernel as
+// given (the kernel checks them all, in the documented order); the task side
+// only converts what the wire cannot carry: string data becomes UTF-8 bytes,
+// a start argument is structured-cloned into bytes, a program path a URL.
+
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serialize } from 'node:v8';
+import { type Identity, Op } from '../kernel/abi.ts';
+import type { ThreadRuntime } from './runtime.ts';
+
+export type CAddr = number;
+export type Dest = CAddr | { cspace: CAddr; slot: number };
+
+export interface Message {
+  label?: number;
+  data?: Uint8Array | string;
+  caps?: Array<CAddr | { cap: CAddr; move: true }>;
+}
+
+export interface Received {
+  label: number;
+  data: Uint8Array;
+  /** The landing slots that received capabilities, in order. */
+  caps: CAddr[];
+  badge: number;
+}
+
+export interface RecvOptions {
+  /** Null slots offered for capabilities the sender attaches. */
+  slots?: CAddr[];
+}
+
+export type { Identity };
+
+const encoder = new TextEncoder();
+/** Marks a start argument that could not be structured-cloned: the kernel answers EINVAL. */
+const UNCLONEABLE = Symbol('uncloneable');
+
+function wireMessage(msg: Message | undefined): unknown {
+  if (msg === undefined || msg === null || typeof msg !== 'object') return msg;
+  return typeof msg.data === 'string' ? { ...msg, data: encoder.encode(msg.data) } : msg;
+}
+
+/** A program reference as the kernel takes it: a URL string. */
+function programUrl(program: unknown): unknown {
+  if (program instanceof URL) return program.href;
+  if (typeof program !== 'string' || program.length === 0) return program;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(program) && !/^[a-z]:[\\/]/i.test(program)) return program;
+  return pathToFileURL(isAbsolute(program) ? program : resolve(program)).href;
+}
+
+function cloneArg(arg: unknown): unknown {
+  if (arg === undefined) return undefined;
+  try {
+    return serialize(arg);
+  } catch {
+    return UNCLONEABLE;
+  }
+}
+
+export class Sys {
+  /** Set by the task's runner: ends the task with an exit code. */
+  onExit: ((code: unknown) => void) | null = null;
+
+  constructor(
+    private readonly runtime: ThreadRuntime,
+    /** The kernel thread's name for this task. */
+    readonly tid: number,
+  ) {}
+
+  private invoke(op: number, args: Record<string, unknown>): Promise<unknown> {
+    return this.runtime.call(this.tid, { op, ...args });
+  }
+
+  identify(cap: CAddr): Promise<Identity> {
+    return this.invoke(Op.Identify, { cap }) as Promise<Identity>;
+  }
+
+  async alloc(mem: CAddr, type: number, dest: Dest, options: { size?: number; count?: number } = {}): Promise<void> {
+    await this.invoke(Op.Alloc, { ...options, cap: mem, type, dest });
+  }
+
+  freePages(mem: CAddr): Promise<number> {
+    return this.invoke(Op.FreePages, { cap: mem }) as Promise<number>;
+  }
+
+  async copy(dest: Dest, src: CAddr, options: { rights?: number; badge?: number } = {}): Promise<void> {
+    await this.invoke(Op.Copy, { ...options, cap: src, dest });
+  }
+
+  async move(dest: Dest, src: CAddr): Promise<void> {
+    await this.invoke(Op.Move, { cap: src, dest });
+  }
+
+  async destroy(...caps: Dest[]): Promise<void> {
+    await this.invoke(Op.Destroy, { caps });
+  }
+
+  async send(ep: CAddr, msg?: Message): Promise<void> {
+    await this.invoke(Op.Send, { cap: ep, msg: wireMessage(msg) });
+  }
+
+  async nbsend(ep: CAddr, msg?: Message): Promise<void> {
+    await this.invoke(Op.NbSend, { cap: ep, msg: wireMessage(msg) });
+  }
+
+  recv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
+    return this.invoke(Op.Recv, { ...options, cap: ep }) as Promise<Received>;
+  }
+
+  nbrecv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
+    return this.invoke(Op.NbRecv, { ...options, cap: ep }) as Promise<Received>;
+  }
+
+  call(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
+    return this.invoke(Op.Call, { ...options, cap: ep, msg: wireMessage(msg) }) as Promise<Received>;
+  }
+
+  async reply(msg?: Message): Promise<void> {
+    await this.invoke(Op.Reply, { msg: wireMessage(msg) });
+  }
+
+  async storeReply(dest: Dest): Promise<void> {
+    await this.invoke(Op.StoreReply, { dest });
+  }
+
+  async signal(n: CAddr): Promise<void> {
+    await this.invoke(Op.Signal, { cap: n });
+  }
+
+  wait(n: CAddr): Promise<number> {
+    return this.invoke(Op.Wait, { cap: n }) as Promise<number>;
+  }
+
+  poll(n: CAddr): Promise<number> {
+    return this.invoke(Op.Poll, { cap: n }) as Promise<number>;
+  }
+
+  async configure(task: CAddr, options: { cspace: CAddr; vspace?: CAddr; fault?: CAddr }): Promise<void> {
+    await this.invoke(Op.Configure, { ...options, cap: task });
+  }
+
+  async start(task: CAddr, program: string | URL, arg?: unknown, options: { thread?: 'pool' | 'dedicated' } = {}): Promise<void> {
+    await this.invoke(Op.Start, { ...options, cap: task, program: programUrl(program), arg: cloneArg(arg) });
+  }
+
+  async suspend(task: CAddr): Promise<void> {
+    await this.invoke(Op.Suspend, { cap: task });
+  }
+
+  async resume(task: CAddr): Promise<void> {
+    await this.invoke(Op.Resume, { cap: task });
+  }
+
+  /** Ends the calling task with `code`; the promise never settles. */
+  exit(code?: number): Promise<never> {
+    this.onExit?.(code ?? 0);
+    return new Promise<never>(() => {});
+  }
+
+  async yield(): Promise<void> {
+    await this.invoke(Op.Yield, {});
+  }
+
+  async map(cap: CAddr, vspace: CAddr, vaddr: number, options: { write?: boolean } = {}): Promise<void> {
+    await this.invoke(Op.Map, { ...options, cap, vspace, vaddr });
+  }
+
+  async unmap(vspace: CAddr, vaddr: number): Promise<void> {
+    await this.invoke(Op.Unmap, { cap: vspace, vaddr });
+  }
+
+  read(vaddr: number, n: number): Promise<Uint8Array> {
+    return this.invoke(Op.Read, { vaddr, n }) as Promise<Uint8Array>;
+  }
+
+  async write(vaddr: number, bytes: Uint8Array): Promise<void> {
+    await this.invoke(Op.Write, { vaddr, bytes });
+  }
+
+  async print(console: CAddr, text: string): Promise<void> {
+    await this.invoke(Op.Print, { cap: console, text });
+  }
+}
