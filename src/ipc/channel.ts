@@ -9,23 +9,41 @@
 
 import { Ring } from './ring.ts';
 
-/** Control words of a channel (Int32 indexes). */
+/**
+ * Control words of a channel (Int32 indexes). Each sits on a cache line of
+ * its own: the two threads write different words while the other spins on
+ * its own, and sharing one line would make every write a contended miss.
+ */
+const LINE = 16;
 const Ctl = {
-  RequestHead: 0,
-  RequestTail: 1,
-  ResponseHead: 2,
-  ResponseTail: 3,
+  RequestHead: 0 * LINE,
+  RequestTail: 1 * LINE,
+  ResponseHead: 2 * LINE,
+  ResponseTail: 3 * LINE,
   /** Bumped by the kernel after it publishes responses. */
-  ResponseBell: 4,
+  ResponseBell: 4 * LINE,
   /** 1 while the task thread is waiting on ResponseBell. */
-  ThreadParked: 5,
+  ThreadParked: 5 * LINE,
   /** Thread id of the thread that owns the channel, 0 if none. */
-  Owner: 6,
-  Words: 16,
+  Owner: 6 * LINE,
+  Words: 7 * LINE,
 } as const;
 
 const CONTROL_BYTES = Ctl.Words * 4;
 export const DEFAULT_RING_BYTES = 1 << 18;
+
+/**
+ * Spins until `done()` or `budgetMs` passes, reading the clock only every 64
+ * turns (a clock read that allocates, as hrtime.bigint() does, would feed the
+ * garbage collector on every turn). Returns done() at the end.
+ */
+export function spinUntil(done: () => boolean, budgetMs: number): boolean {
+  const end = performance.now() + budgetMs;
+  for (let turn = 1; ; turn++) {
+    if (done()) return true;
+    if ((turn & 63) === 0 && performance.now() > end) return done();
+  }
+}
 
 export class Channel {
   readonly control: Int32Array;
@@ -60,7 +78,7 @@ export class Channel {
 
   /** Kernel: empties both rings and frees the channel for another thread. */
   reset(): void {
-    for (let i = 0; i < Ctl.Words; i++) Atomics.store(this.control, i, 0);
+    this.control.fill(0);
   }
 
   /** Kernel: after publishing responses, wake the thread if it sleeps. */
@@ -90,11 +108,11 @@ export class Channel {
   }
 }
 
-/** Kernel doorbell words (Int32 indexes); the dirty bitmap follows. */
+/** Kernel doorbell words (Int32 indexes), a cache line each; the dirty bitmap follows. */
 const Bell = {
   Count: 0,
-  KernelParked: 1,
-  Dirty: 2,
+  KernelParked: LINE,
+  Dirty: 2 * LINE,
 } as const;
 
 /** The doorbell task threads ring to tell the kernel which channels have requests. */
@@ -120,6 +138,12 @@ export class KernelBell {
 
   count(): number {
     return Atomics.load(this.words, Bell.Count);
+  }
+
+  /** Wakes the kernel whatever it is doing (used to stop its loop). */
+  wakeKernel(): void {
+    Atomics.add(this.words, Bell.Count, 1);
+    Atomics.notify(this.words, Bell.Count);
   }
 
   /** Kernel: takes the set of dirty channels, clearing it, into `out`. */

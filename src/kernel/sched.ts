@@ -44,6 +44,8 @@ export interface TaskRecord {
   held: SyscallResult | null;
 }
 
+const NO_EFFECTS: Effect[] = [];
+
 export class Scheduler {
   readonly records = new Map<number, TaskRecord>();
   readonly effects: Effect[] = [];
@@ -96,6 +98,7 @@ export class Scheduler {
 
   /** Takes the effects recorded so far. */
   take(): Effect[] {
+    if (this.effects.length === 0) return NO_EFFECTS;
     return this.effects.splice(0, this.effects.length);
   }
 }

@@ -6,10 +6,10 @@
 // channel's bell without blocking the thread's event loop, holding a ref'd
 // timer meanwhile (Atomics.waitAsync alone does not keep a Node thread alive).
 
-import { Channel, KernelBell } from '../ipc/channel.ts';
+import { Channel, type KernelBell, spinUntil } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
 import { type FrameWriter, readResponses, requestWriter, Status, type ResponseFrame } from '../ipc/wire.ts';
-import { KernelError } from '../kernel/abi.ts';
+import { Errno, KernelError, Op } from '../kernel/abi.ts';
 
 /** Thrown into the calls of a task whose Task object was destroyed. */
 export class TaskKilled extends Error {
@@ -26,7 +26,7 @@ interface Pending {
 }
 
 /** How long a thread spins for answers before it parks. */
-const SPIN_NS = 20_000n;
+const SPIN_MS = 0.05;
 /** The longest single park; the loop re-checks after it. */
 const PARK_MS = 1000;
 
@@ -35,6 +35,8 @@ export class ThreadRuntime {
   private readonly decoder: Decoder;
   private readonly pending = new Map<number, Pending>();
   private readonly killed = new Set<number>();
+  /** Tasks with a call in flight. */
+  private readonly busy = new Set<number>();
   private readonly onKilled = new Map<number, () => void>();
   private seq = 0;
   private flushQueued = false;
@@ -51,6 +53,9 @@ export class ThreadRuntime {
   /** Makes a system call for task `tid`; resolves with its value or rejects with KernelError. */
   call(tid: number, request: Record<string, unknown>): Promise<unknown> {
     if (this.killed.has(tid)) return Promise.reject(new TaskKilled());
+    // One call in flight per task; exit may always end a task.
+    if (this.busy.has(tid) && request.op !== Op.Exit) return Promise.reject(new KernelError(Errno.EBUSY));
+    this.busy.add(tid);
     const seq = (this.seq = (this.seq + 1) >>> 0);
     const promise = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { tid, resolve, reject }));
     this.writer.request(tid, seq, request);
@@ -69,6 +74,7 @@ export class ThreadRuntime {
   forget(tid: number): void {
     this.onKilled.delete(tid);
     this.killed.delete(tid);
+    this.busy.delete(tid);
   }
 
   isKilled(tid: number): boolean {
@@ -99,11 +105,8 @@ export class ThreadRuntime {
           this.bell.ring(this.channel.index);
         }
         const seen = this.channel.responseBell();
-        const deadline = process.hrtime.bigint() + SPIN_NS;
-        while (!this.channel.responses.pending() && process.hrtime.bigint() < deadline) {
-          // spin: an answer arriving now is taken without a wake-up
-        }
-        if (this.channel.responses.pending()) continue;
+        // Spin: an answer arriving now is taken without a wake-up.
+        if (spinUntil(() => this.channel.responses.pending(), SPIN_MS)) continue;
         const keepAlive = setTimeout(noop, PARK_MS + 1000);
         try {
           await this.channel.parkThread(seen, PARK_MS);
@@ -124,6 +127,7 @@ export class ThreadRuntime {
     const waiting = this.pending.get(frame.seq);
     if (!waiting) return;
     this.pending.delete(frame.seq);
+    this.busy.delete(waiting.tid);
     if (frame.status === Status.Ok) waiting.resolve(frame.value);
     else if (frame.status === Status.Killed) {
       this.killed.add(waiting.tid);

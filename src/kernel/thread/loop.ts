@@ -5,7 +5,7 @@
 // one. When nothing arrives it spins briefly, then parks on the doorbell
 // without blocking its event loop (the host's control plane runs there).
 
-import { Channel, KernelBell } from '../../ipc/channel.ts';
+import { Channel, type KernelBell, spinUntil } from '../../ipc/channel.ts';
 import { Decoder } from '../../ipc/codec.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, readRequests, responseWriter, Status, type RequestFrame } from '../../ipc/wire.ts';
@@ -32,7 +32,7 @@ interface TaskEntry {
 
 const DEDICATED_RING_BYTES = 1 << 16;
 /** How long the loop spins for more work before it parks. */
-const SPIN_NS = 50_000n;
+const SPIN_MS = 0.05;
 /** Passes between turns of the event loop while busy. */
 const PASSES_PER_TURN = 32;
 
@@ -88,8 +88,7 @@ export class KernelLoop {
 
   async stop(): Promise<void> {
     this.running = false;
-    Atomics.add(this.bell.words, 0, 1);
-    Atomics.notify(this.bell.words, 0);
+    this.bell.wakeKernel();
     await this.stopped;
   }
 
@@ -101,11 +100,8 @@ export class KernelLoop {
         if (++passes % PASSES_PER_TURN === 0) await turn();
         continue;
       }
-      const deadline = process.hrtime.bigint() + SPIN_NS;
-      while (this.bell.count() === seen && process.hrtime.bigint() < deadline) {
-        // spin: a call arriving now is served without a wake-up
-      }
-      if (this.bell.count() !== seen) continue;
+      // Spin: a call arriving now is served without a wake-up.
+      if (spinUntil(() => this.bell.count() !== seen, SPIN_MS)) continue;
       this.counts.parks++;
       await this.bell.park(seen, 1000, () => this.running);
       passes = 0;
@@ -140,11 +136,11 @@ export class KernelLoop {
     }
     if (entry.channel === -1) entry.channel = channel;
     const result = this.kernel.invoke(entry.page, frame.request);
-    if (result === null) {
-      entry.seq = frame.seq;
-      return;
-    }
-    this.reply(entry, frame.seq, result);
+    if (result === null) entry.seq = frame.seq;
+    else this.reply(entry, frame.seq, result);
+    // At once, not after the pass: a call can end or kill a task (even this
+    // one), and the next frame of the same drain must already know.
+    this.applyEffects();
   }
 
   private reply(entry: TaskEntry, seq: number, result: SyscallResult): void {
