@@ -78,6 +78,8 @@ describe('boot', () => {
     expect(() => bootKernel({ pages: 4096, regions: [] })).toThrow(/non-empty/);
     expect(() => bootKernel({ pages: 4096, regions: [0] })).toThrow(/>= 1/);
     expect(() => bootKernel({ pages: 4096, regions: [4000] })).toThrow(/only \d+ are left/);
+    expect(() => bootKernel({ pages: 256 })).toThrow(/at least 260 pages are needed/);
+    expect(bootKernel({ pages: 260 }).bootInfo.memory[0].pages).toBe(1);
   });
 });
 
