@@ -64,7 +64,9 @@ export async function boot(options: BootOptions): Promise<System> {
   });
   events.on('message', (event: HostEvent) => {
     if (event.kind === 'print') sink(event.text, event.task);
-    else {
+    else if (event.kind === 'unheard') {
+      process.stderr.write(`caduceus: task 0x${event.task.toString(16)} faulted with no fault Endpoint: ${event.fault.name}: ${event.fault.message}\n`);
+    } else {
       const status: ExitStatus = { code: event.code };
       if (event.value !== undefined) status.value = deserialize(event.value);
       if (event.fault !== undefined) status.fault = event.fault;

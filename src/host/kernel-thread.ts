@@ -37,6 +37,7 @@ const control = {
     const outlet: Outlet = {
       print: (text, task) => post({ kind: 'print', text, task }),
       exit: (status) => post({ kind: 'exit', ...status }),
+      unheard: (task, fault) => post({ kind: 'unheard', task, fault }),
     };
     launcher = new ThreadLauncher({
       threads: config.threads,

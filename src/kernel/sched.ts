@@ -26,7 +26,7 @@ export type Effect =
   | { kind: 'kill'; task: number }
   | { kind: 'print'; task: number; text: string }
   /** The task exited; bindings are already dropped. */
-  | { kind: 'exit'; task: number; code: number; value: Uint8Array | undefined; fault: Fault | undefined };
+  | { kind: 'exit'; task: number; code: number; value: Uint8Array | undefined; fault: Fault | undefined; heard: boolean };
 
 /** Kernel-side state of a task that has been started and not yet ended. */
 export interface TaskRecord {

@@ -196,7 +196,7 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
   sched.setState(task, TaskState.Exited);
   words[tcbWord(task, Tcb.ExitCode)] = code >>> 0;
   if (!queued) sched.records.delete(task);
-  sched.effects.push({ kind: 'exit', task, code, value, fault });
+  sched.effects.push({ kind: 'exit', task, code, value, fault, heard: endpoint !== 0 });
   core.life.unbind(tcbWord(task, Tcb.CSpace));
   core.life.unbind(tcbWord(task, Tcb.VSpace));
   core.life.unbind(tcbWord(task, Tcb.Fault));

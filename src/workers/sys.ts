@@ -45,7 +45,12 @@ function wireMessage(msg: Message | undefined): unknown {
 
 /** A program reference as the kernel takes it: a URL string. */
 function programUrl(program: unknown): unknown {
-  if (program instanceof URL) return program.href;
+  if (program instanceof URL) {
+    // tsx marks the URLs of the modules it loads; the program is the file.
+    const url = new URL(program.href);
+    url.searchParams.delete('tsx-namespace');
+    return url.href;
+  }
   if (typeof program !== 'string' || program.length === 0) return program;
   if (/^[a-z][a-z0-9+.-]*:/i.test(program) && !/^[a-z]:[\\/]/i.test(program)) return program;
   return pathToFileURL(isAbsolute(program) ? program : resolve(program)).href;

@@ -16,6 +16,8 @@ import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 export interface Outlet {
   print(text: string, task: number): void;
   exit(status: { code: number; value?: Uint8Array; fault?: Fault }): void;
+  /** A task other than init faulted with no fault Endpoint to hear it. */
+  unheard(task: number, fault: Fault): void;
 }
 
 interface TaskEntry {
@@ -199,6 +201,8 @@ export class KernelLoop {
         }
         if (effect.task === this.initPage) {
           this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault });
+        } else if (effect.fault && !effect.heard) {
+          this.outlet.unheard(effect.task * 4096, effect.fault);
         }
         return;
       }

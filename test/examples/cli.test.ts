@@ -1,0 +1,57 @@
+// The caduceus command: run exits with init's code, passes argv, prints the
+// Console, and answers bad usage with a readable message and exit code 2.
+
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function caduceus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/caduceus.mjs', ...args], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('caduceus run', () => {
+  it("exits with init's code and passes argv after --", async () => {
+    const r = await caduceus('run', 'test/fixtures/exit-code.ts', '--memory', '8MiB', '--threads', '1', '--', 'a', 'b', 'c');
+    expect(r.stdout).toBe('argv: a b c\n');
+    expect(r.code).toBe(43);
+  });
+
+  it('prints the fault and exits 1 when init throws', async () => {
+    const r = await caduceus('run', 'test/fixtures/throws.ts', '--threads', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/init failed: RangeError: init gave up/);
+  });
+
+  it.each([
+    [['run'], /run needs the init module/],
+    [['run', 'test/fixtures/exit-code.ts', '--memory', 'lots'], /--memory takes a size such as 64MiB/],
+    [['run', 'test/fixtures/exit-code.ts', '--memory', '3000'], /whole number of 4096-byte pages/],
+    [['run', 'test/fixtures/exit-code.ts', '--threads', '0'], /--threads takes a whole number >= 1/],
+    [['run', 'test/fixtures/exit-code.ts', '--colour'], /Unknown option '--colour'/],
+    [['run', 'nowhere.ts'], /init module not found/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j is refused with a readable message', async (args, message) => {
+    const r = await caduceus(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('the handoff demo (npm start)', () => {
+  it('hands Memory around the ring and gets every page back', async () => {
+    const r = await caduceus('run', 'examples/handoff/init.ts');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/init: 16121 pages handed to me, 5 of them metadata: 16116 free/);
+    for (const name of ['ada', 'bob', 'cyd']) {
+      expect(r.stdout).toContain(`${name}: received 50 pages`);
+      expect(r.stdout).toContain(`init: ${name} finished: share back to 199 free`);
+    }
+    expect(r.stdout).toMatch(/all taken back: 16116 free \(every page came home\)/);
+  });
+});
