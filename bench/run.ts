@@ -4,9 +4,11 @@
 // benchmark, or with --json one JSON document with the machine and all data.
 
 import { type BenchEntry, type BenchOptions, type BenchReport, formatTable, machineInfo } from './harness.ts';
+import { baselinesEntry } from './baselines/report.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
 
 const BENCHMARKS: BenchEntry[] = [
+  baselinesEntry,
   {
     id: 'P5',
     title: 'core ALLOC + DESTROY of a Page in a fragmented area',

@@ -102,7 +102,7 @@ export function decodeCopy(core: Core, task: number, req: CopyArgs): CopyPlan | 
   if (type === ObjectType.Reply) return Errno.ENOTSUP;
   const dest = resolveDest(core, task, req.dest);
   if (typeof dest === 'number') return dest;
-  const mask = req.rights ?? Rights.ALL;
+  const mask = req.rights === undefined ? Rights.ALL : req.rights;
   if (!isIndex(mask, Rights.ALL + 1)) return Errno.EINVAL;
   let badge = slots.badge(src);
   if (req.badge !== undefined) {

@@ -58,7 +58,7 @@ export function decodeAlloc(core: Core, task: number, req: AllocArgs): AllocPlan
   const type = req.type;
   const size = sizeFor(type, req.size);
   if (size < 0) return Errno.EINVAL;
-  const count = req.count ?? 1;
+  const count = req.count === undefined ? 1 : req.count;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_ALLOC_COUNT) {
     return Errno.EINVAL;
   }

@@ -117,6 +117,7 @@ describe('hostile arguments', () => {
 
   it.each([
     ['fractional count', { count: 1.5 }],
+    ['null count', { count: null }],
     ['zero count', { count: 0 }],
     ['huge count', { count: 2 ** 31 }],
     ['string count', { count: '2' }],

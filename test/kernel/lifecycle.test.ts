@@ -130,7 +130,7 @@ describe('exit, faults and kills', () => {
     sys.kernel.takeEffects();
     const fault = { name: 'TypeError', message: 'boom' };
     expect(sys.kernel.invoke(child, { op: Op.Exit, code: 3, fault })).toEqual({ errno: 0, value: undefined });
-    expect(sys.kernel.takeEffects()).toEqual([{ kind: 'exit', task: child, code: 3, value: undefined, fault }]);
+    expect(sys.kernel.takeEffects()).toEqual([{ kind: 'exit', task: child, code: 3, value: undefined, fault, heard: true }]);
     expect(sys.identify(50).refs).toBe(2); // the fault binding is gone
     expect(sys.identify(101).refs).toBe(1); // so is the CSpace binding
     const msg = sys.ok<{ label: number; badge: number; data: Uint8Array }>(Op.Recv, { cap: 50 });

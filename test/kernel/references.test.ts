@@ -87,6 +87,7 @@ describe('references', () => {
     expect(sys.copy(203, 100, { badge: 2 ** 32 })).toBe('EINVAL');
     expect(sys.copy(203, 100, { badge: -1 })).toBe('EINVAL');
     expect(sys.copy(203, 100, { rights: 8 })).toBe('EINVAL');
+    expect(sys.errno(4 /* Copy */, { cap: 100, dest: 203, rights: null })).toBe('EINVAL');
     expect(sys.identify(203).type).toBe(T.Null);
     sys.clean();
   });
