@@ -35,13 +35,6 @@ export interface BenchReport {
   data: unknown;
 }
 
-/** One benchmark of the suite (P1-P8, B1-B5). */
-export interface BenchEntry {
-  id: string;
-  title: string;
-  run(options: BenchOptions): Promise<BenchReport>;
-}
-
 /** Median, extremes and spread of repeated measurements of one figure. */
 export interface Stats {
   median: number;

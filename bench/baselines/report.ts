@@ -1,6 +1,6 @@
 // B1-B5 as the runner prints them, and their entry in bench/run.ts.
 
-import { type BenchEntry, type BenchReport, type Table, formatNs, formatPercent } from '../harness.ts';
+import { type BenchReport, type Table, formatNs, formatPercent } from '../harness.ts';
 import { BUSY_CORES, type BaselineFigure, type BaselineResults, measureBaselines } from './baselines.ts';
 
 const TITLE = 'raw round trips between two threads (B1-B5)';
@@ -64,9 +64,3 @@ export function baselinesReport(result: BaselineResults): BenchReport {
   ];
   return { id: 'B', title: TITLE, tables, verdicts: [], notes, data: result };
 }
-
-export const baselinesEntry: BenchEntry = {
-  id: 'B',
-  title: TITLE,
-  run: async (options) => baselinesReport(await measureBaselines({ ...options, variants: true })),
-};

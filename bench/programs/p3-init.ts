@@ -1,0 +1,41 @@
+// P3: total system calls per second of N pooled tasks on one thread, against
+// one task alone. argv: tasks, calls per task, runs. Returns { one, many }
+// as calls/s per run.
+import { ObjectType as T, task, type BootInfo } from '../../src/task.ts';
+
+export default task(async (sys, boot: BootInfo) => {
+  const tasks = Number(boot.argv[0] ?? 64);
+  const calls = Number(boot.argv[1] ?? 2000);
+  const runs = Number(boot.argv[2] ?? 5);
+  const mem = boot.memory[0].cap;
+  await sys.alloc(mem, T.Endpoint, 20, { count: 2 }); // 20 go, 21 done
+  await sys.alloc(mem, T.CSpace, 22, { size: 2 });
+  await sys.copy({ cspace: 22, slot: 1 }, 20);
+  await sys.copy({ cspace: 22, slot: 2 }, 21);
+  const child = new URL('./p3-child.ts', import.meta.url);
+  let next = 1000;
+  const round = async (n: number): Promise<number> => {
+    const first = next;
+    for (let i = 0; i < n; i++) {
+      await sys.alloc(mem, T.Task, next);
+      await sys.configure(next, { cspace: 22 });
+      await sys.start(next, child, { calls });
+      next++;
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await sys.send(20);
+    for (let i = 0; i < n; i++) await sys.recv(21);
+    const rate = (n * calls) / ((performance.now() - t0) / 1000);
+    await sys.destroy(...Array.from({ length: n }, (_, i) => first + i));
+    return rate;
+  };
+  await round(1);
+  await round(tasks); // warm-up
+  const one: number[] = [];
+  const many: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    one.push(await round(1));
+    many.push(await round(tasks));
+  }
+  return { one, many };
+});

@@ -1,0 +1,79 @@
+// The benchmark suite: `caduceus bench [ids...] [--quick] [--json]` and
+// `npm run bench`. Each benchmark is an entry; the raw baselines (B) are
+// measured once per run and shared, so every ratio to B2 compares figures
+// taken in the same process, minutes apart at most.
+
+import { measureBaselines, type BaselineResults } from './baselines/baselines.ts';
+import { baselinesReport } from './baselines/report.ts';
+import { type BenchOptions, type BenchReport, formatTable, machineInfo } from './harness.ts';
+import { benchP5, p5Report } from './p5-core-alloc.ts';
+import { benchP1, benchP3, benchP6, benchP8, p1Report, p3Report, p6Report, p8Report } from './system.ts';
+
+interface SuiteContext {
+  options: BenchOptions;
+  baselines(): Promise<BaselineResults>;
+}
+
+interface SuiteEntry {
+  id: string;
+  title: string;
+  run(context: SuiteContext): Promise<BenchReport>;
+}
+
+const ENTRIES: SuiteEntry[] = [
+  { id: 'B', title: 'raw baselines B1-B5 (round trips between two threads)', run: async (c) => baselinesReport(await c.baselines()) },
+  { id: 'P1', title: 'null system call round trip, one task (vs B2)', run: async (c) => p1Report(await benchP1(c.options, (await c.baselines()).B2.roundTripNs.median)) },
+  { id: 'P3', title: '64 pooled tasks on one thread vs one task', run: async (c) => p3Report(await benchP3(c.options)) },
+  { id: 'P5', title: 'core ALLOC + DESTROY of a Page in a fragmented area', run: async (c) => p5Report(await benchP5(c.options)) },
+  { id: 'P6', title: 'starting a pooled task', run: async (c) => p6Report(await benchP6(c.options)) },
+  { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
+];
+
+export const BENCH_USAGE = `usage: caduceus bench [ids...] [--quick] [--json]
+
+  ids      some of: ${ENTRIES.map((e) => e.id).join(', ')} (default: all)
+  --quick  short runs: a smoke test, not figures to quote
+  --json   one JSON document: machine, verdicts, every sample
+
+benchmarks:
+${ENTRIES.map((e) => `  ${e.id.padEnd(3)} ${e.title}`).join('\n')}`;
+
+function printReport(report: BenchReport): void {
+  console.log(`\n${report.id}: ${report.title}\n`);
+  for (const table of report.tables) console.log(`${formatTable(table)}\n`);
+  for (const note of report.notes) console.log(note);
+  for (const v of report.verdicts) console.log(`${v.met ? 'MET   ' : 'MISSED'}  ${v.goal}: ${v.measured}`);
+}
+
+export async function runBenchmarks(argv: string[]): Promise<number> {
+  const flags = argv.filter((a) => a.startsWith('-'));
+  const ids = argv.filter((a) => !a.startsWith('-')).map((a) => a.toUpperCase());
+  const wrong = flags.filter((f) => f !== '--json' && f !== '--quick');
+  const unknown = ids.filter((id) => !ENTRIES.some((e) => e.id === id));
+  if (wrong.length > 0 || unknown.length > 0) {
+    const what = [...wrong.map((f) => `unknown option ${f}`), ...unknown.map((id) => `unknown benchmark ${id}`)].join('; ');
+    process.stderr.write(`caduceus bench: ${what}\n\n${BENCH_USAGE}\n`);
+    return 2;
+  }
+  const chosen = ids.length === 0 ? ENTRIES : ENTRIES.filter((e) => ids.includes(e.id));
+  const options: BenchOptions = { quick: flags.includes('--quick') };
+  const json = flags.includes('--json');
+  let baselines: Promise<BaselineResults> | undefined;
+  const context: SuiteContext = { options, baselines: () => (baselines ??= measureBaselines({ ...options, variants: !options.quick })) };
+  const machine = machineInfo();
+  if (!json) {
+    console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`);
+    if (options.quick) console.log('quick mode: a smoke test, not figures to quote');
+  }
+  const reports: BenchReport[] = [];
+  for (const entry of chosen) {
+    const report = await entry.run(context);
+    reports.push(report);
+    if (!json) printReport(report);
+  }
+  if (json) {
+    const results = reports.map((r) => ({ id: r.id, title: r.title, verdicts: r.verdicts, data: r.data }));
+    console.log(JSON.stringify({ machine, command: `caduceus bench ${argv.join(' ')}`.trim(), quick: options.quick, results }, null, 2));
+  }
+  return 0;
+}

@@ -1,0 +1,185 @@
+// Benchmarks of a running system: P1 (null system call), P3 (batching across
+// pooled tasks), P6 (starting pooled tasks), P8 (boot to init's first line,
+// compiled JavaScript). Each boots a system with an init program from
+// bench/programs, which measures from inside and returns its samples.
+
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { boot } from '../src/index.ts';
+import { type BenchOptions, type BenchReport, median, summarize, type Stats } from './harness.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compiled = !new URL(import.meta.url).pathname.endsWith('.ts');
+/** A bench program: `.ts` from source, `.js` when the bench itself runs compiled. */
+const program = (name: string) => new URL(`./programs/${name}${compiled ? '.js' : '.ts'}`, import.meta.url.split('?')[0]);
+
+async function runInit(init: URL, argv: string[], threads: number): Promise<unknown> {
+  const system = await boot({ init, argv, threads, console: () => {} });
+  try {
+    const status = await system.exited;
+    if (status.fault) throw new Error(`${init.pathname} failed: ${status.fault.name}: ${status.fault.message}`);
+    const { ok, violations } = await system.check();
+    if (!ok) throw new Error(`invariants violated after ${init.pathname}: ${violations.join('; ')}`);
+    return status.value;
+  } finally {
+    await system.shutdown();
+  }
+}
+
+const fmtNs = (ns: number) => (ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
+const fmtMs = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
+const spread = (s: Stats) => `${(s.spread * 100).toFixed(1)} %`;
+
+export interface P1Result {
+  perCallNs: Stats;
+  b2Ns: number;
+  ratio: number;
+}
+
+/** P1: identify round trips from one pooled task, against B2 measured in this run. */
+export async function benchP1(options: BenchOptions, b2Ns: number): Promise<P1Result> {
+  const argv = options.quick ? ['5000', '3'] : ['50000', '7'];
+  const samples = (await runInit(program('p1-init'), argv, 1)) as number[];
+  const perCallNs = summarize(samples);
+  return { perCallNs, b2Ns, ratio: perCallNs.median / b2Ns };
+}
+
+export function p1Report(r: P1Result): BenchReport {
+  return {
+    id: 'P1',
+    title: 'null system call (identify) round trip, one task',
+    tables: [
+      {
+        columns: ['figure', 'median', 'min', 'max', 'spread'],
+        rows: [['identify round trip', fmtNs(r.perCallNs.median), fmtNs(r.perCallNs.min), fmtNs(r.perCallNs.max), spread(r.perCallNs)], ['B2 (same run)', fmtNs(r.b2Ns), '', '', '']],
+      },
+    ],
+    verdicts: [{ goal: 'P1 <= 1.3 x B2', measured: `${r.ratio.toFixed(2)} x`, met: r.ratio <= 1.3 }],
+    notes: [],
+    data: r,
+  };
+}
+
+export interface P3Result {
+  tasks: number;
+  one: Stats;
+  many: Stats;
+  ratio: number;
+}
+
+/** P3: 64 pooled tasks on one thread calling in a loop, against one task alone. */
+export async function benchP3(options: BenchOptions): Promise<P3Result> {
+  const tasks = 64;
+  const argv = options.quick ? [String(tasks), '300', '2'] : [String(tasks), '2000', '5'];
+  const { one, many } = (await runInit(program('p3-init'), argv, 1)) as { one: number[]; many: number[] };
+  const ratio = median(many) / median(one);
+  return { tasks, one: summarize(one), many: summarize(many), ratio };
+}
+
+export function p3Report(r: P3Result): BenchReport {
+  const rate = (s: Stats) => `${Math.round(s.median).toLocaleString('en')} /s`;
+  return {
+    id: 'P3',
+    title: `${r.tasks} pooled tasks on one thread, each calling in a loop: total calls/s`,
+    tables: [
+      {
+        columns: ['tasks', 'median calls/s', 'spread'],
+        rows: [['1', rate(r.one), spread(r.one)], [String(r.tasks), rate(r.many), spread(r.many)]],
+      },
+    ],
+    verdicts: [{ goal: `P3 ${r.tasks} tasks >= 10 x one task`, measured: `${r.ratio.toFixed(1)} x`, met: r.ratio >= 10 }],
+    notes: [],
+    data: r,
+  };
+}
+
+export interface P6Result {
+  latencyMs: Stats;
+  burst: number;
+  burstMs: number;
+}
+
+/** P6: start latency of a pooled task, and a burst of 1,000 starts. */
+export async function benchP6(options: BenchOptions): Promise<P6Result> {
+  const argv = options.quick ? ['50', '200'] : ['300', '1000'];
+  const r = (await runInit(program('p6-init'), argv, 2)) as { latencyMs: number[]; burstMs: number };
+  return { latencyMs: summarize(r.latencyMs), burst: Number(argv[1]), burstMs: r.burstMs };
+}
+
+export function p6Report(r: P6Result): BenchReport {
+  const scaled = (r.burstMs * 1000) / r.burst;
+  return {
+    id: 'P6',
+    title: 'starting a pooled task (program already loaded)',
+    tables: [
+      {
+        columns: ['figure', 'value'],
+        rows: [
+          ['start to first call, median', fmtMs(r.latencyMs.median)],
+          ['min / max', `${fmtMs(r.latencyMs.min)} / ${fmtMs(r.latencyMs.max)}`],
+          [`${r.burst} starts, until the last said hello`, fmtMs(r.burstMs)],
+        ],
+      },
+    ],
+    verdicts: [
+      { goal: 'P6 median <= 1 ms', measured: fmtMs(r.latencyMs.median), met: r.latencyMs.median <= 1 },
+      { goal: 'P6 1,000 tasks started in <= 2 s', measured: `${fmtMs(scaled)} per 1,000`, met: scaled <= 2000 },
+    ],
+    notes: [],
+    data: r,
+  };
+}
+
+export interface P8Result {
+  compiledMs: Stats;
+  sourceMs: Stats;
+}
+
+/** Builds dist/ (npm run build) so boot can be timed without TypeScript compilation. */
+function build(): void {
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+}
+
+async function timeToFirstLine(index: string, init: URL): Promise<number> {
+  const { boot: bootFn } = (await import(index)) as typeof import('../src/index.ts');
+  const t0 = performance.now();
+  let first = 0;
+  const system = await bootFn({ init, threads: 2, console: () => (first ||= performance.now()) });
+  await system.exited;
+  await system.shutdown();
+  return first - t0;
+}
+
+/** P8: boot to init's first line, compiled JavaScript (and from source, for comparison). */
+export async function benchP8(options: BenchOptions): Promise<P8Result> {
+  build();
+  const runs = options.quick ? 3 : 9;
+  const compiledMs: number[] = [];
+  const sourceMs: number[] = [];
+  const dist = (path: string) => new URL(`../${compiled ? '../' : ''}dist/${path}`, import.meta.url.split('?')[0]);
+  const src = (path: string) => new URL(`../${compiled ? '../' : ''}${path}`, import.meta.url.split('?')[0]);
+  for (let i = 0; i < runs; i++) {
+    compiledMs.push(await timeToFirstLine(dist('src/index.js').href, dist('bench/programs/p8-init.js')));
+    if (i < 3 && !compiled) sourceMs.push(await timeToFirstLine(src('src/index.ts').href, src('bench/programs/p8-init.ts')));
+  }
+  return { compiledMs: summarize(compiledMs), sourceMs: summarize(sourceMs.length > 0 ? sourceMs : [NaN]) };
+}
+
+export function p8Report(r: P8Result): BenchReport {
+  return {
+    id: 'P8',
+    title: "boot to init's first line",
+    tables: [
+      {
+        columns: ['build', 'median', 'min', 'max'],
+        rows: [
+          ['compiled JavaScript (dist/)', fmtMs(r.compiledMs.median), fmtMs(r.compiledMs.min), fmtMs(r.compiledMs.max)],
+          ['TypeScript through tsx', fmtMs(r.sourceMs.median), fmtMs(r.sourceMs.min), fmtMs(r.sourceMs.max)],
+        ],
+      },
+    ],
+    verdicts: [{ goal: 'P8 compiled <= 300 ms', measured: fmtMs(r.compiledMs.median), met: r.compiledMs.median <= 300 }],
+    notes: [],
+    data: r,
+  };
+}
