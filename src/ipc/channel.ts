@@ -119,10 +119,17 @@ const Bell = {
 export class KernelBell {
   readonly words: Int32Array;
   readonly channels: number;
+  /** Bitmap words the kernel scans: enough for the highest channel in use. */
+  private scanWords = 1;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer);
     this.channels = (this.words.length - Bell.Dirty) * 32;
+  }
+
+  /** Kernel: channel `index` is in use, so scans must reach it. */
+  use(index: number): void {
+    this.scanWords = Math.max(this.scanWords, (index >>> 5) + 1);
   }
 
   static create(channels: number): KernelBell {
@@ -149,7 +156,7 @@ export class KernelBell {
   /** Kernel: takes the set of dirty channels, clearing it, into `out`. */
   takeDirty(out: number[]): number[] {
     out.length = 0;
-    for (let w = 0; w < this.words.length - Bell.Dirty; w++) {
+    for (let w = 0; w < this.scanWords; w++) {
       if (Atomics.load(this.words, Bell.Dirty + w) === 0) continue;
       let bits = Atomics.exchange(this.words, Bell.Dirty + w, 0);
       while (bits !== 0) {

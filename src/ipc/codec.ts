@@ -7,7 +7,8 @@
 // instead of the task side guessing.
 //
 // Layout: one tag byte, then the payload. Integers, lengths and counts are
-// little-endian. Object keys that the system call interface uses are one byte.
+// little-endian. An object is its keys and values, then a 0 byte; keys the
+// system call interface uses are one byte (1..254), others 255 and a string.
 
 const Tag = {
   Undefined: 0,
@@ -35,6 +36,7 @@ const KEYS = [
 ] as const;
 const KEY_IDS = new Map<string, number>(KEYS.map((k, i) => [k, i + 1]));
 const LONG_KEY = 0xff;
+const END_OF_OBJECT = 0;
 
 /** The most bytes of one string or byte array on the wire. */
 export const MAX_WIRE_BYTES = 1 << 20;
@@ -172,22 +174,27 @@ export class Encoder {
         for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1, path);
       }
     } else {
-      const keys = Object.keys(v);
-      if (keys.length > MAX_ITEMS) {
-        this.u8(Tag.Unusable);
-      } else {
-        this.u8(Tag.Object);
-        this.u32(keys.length);
-        for (const key of keys) {
-          const id = KEY_IDS.get(key);
-          if (id !== undefined) this.u8(id);
-          else {
-            this.u8(LONG_KEY);
-            this.string(key);
-          }
-          this.value((v as Record<string, unknown>)[key], depth + 1, path);
+      // Keys until an end byte: no key list to allocate, no count to take first.
+      const start = this.pos;
+      this.u8(Tag.Object);
+      let keys = 0;
+      for (const key in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+        if (++keys > MAX_ITEMS) {
+          this.pos = start;
+          this.u8(Tag.Unusable);
+          path.delete(v);
+          return;
         }
+        const id = KEY_IDS.get(key);
+        if (id !== undefined) this.u8(id);
+        else {
+          this.u8(LONG_KEY);
+          this.string(key);
+        }
+        this.value((v as Record<string, unknown>)[key], depth + 1, path);
       }
+      this.u8(END_OF_OBJECT);
     }
     path.delete(v);
   }
@@ -257,17 +264,16 @@ export class Decoder {
         return out;
       }
       case Tag.Object: {
-        const n = this.u32();
         const out: Record<string, unknown> = {};
-        for (let i = 0; i < n; i++) {
+        for (;;) {
           const id = this.u8();
+          if (id === END_OF_OBJECT) return out;
           const key = id === LONG_KEY ? (this.value() as string) : KEYS[id - 1];
           const v = this.value();
           // A key named __proto__ stays an ordinary property: no prototype games.
           if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
           else out[key] = v;
         }
-        return out;
       }
       case Tag.Oversize: {
         const n = this.view.getFloat64(this.pos, true);

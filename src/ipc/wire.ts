@@ -22,13 +22,6 @@ export interface RequestFrame {
   request: unknown;
 }
 
-export interface ResponseFrame {
-  tid: number;
-  seq: number;
-  status: number;
-  value: unknown;
-}
-
 /** Writes frames to one ring, keeping what does not fit until there is room. */
 export class FrameWriter {
   private readonly enc = new Encoder();
@@ -100,14 +93,17 @@ export function readRequests(channel: Channel, decoder: Decoder, take: (frame: R
   });
 }
 
-/** Reads response frames (task thread side). */
-export function readResponses(channel: Channel, decoder: Decoder, take: (frame: ResponseFrame) => void): number {
+/** Reads response frames (task thread side) without allocating a frame each. */
+export function readResponses(
+  channel: Channel,
+  decoder: Decoder,
+  take: (tid: number, seq: number, status: number, value: unknown) => void,
+): number {
   return channel.responses.drain((offset) => {
     decoder.pos = offset;
     const tid = decoder.u32();
     const seq = decoder.u32();
     const status = decoder.i32();
-    const value = status === Status.Ok ? decoder.value() : undefined;
-    take({ tid, seq, status, value });
+    take(tid, seq, status, status === Status.Ok ? decoder.value() : undefined);
   });
 }

@@ -8,7 +8,7 @@
 
 import { Channel, type KernelBell, spinUntil } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
-import { type FrameWriter, readResponses, requestWriter, Status, type ResponseFrame } from '../ipc/wire.ts';
+import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
 import { Errno, KernelError, Op } from '../kernel/abi.ts';
 
 /** Thrown into the calls of a task whose Task object was destroyed. */
@@ -41,6 +41,10 @@ export class ThreadRuntime {
   private seq = 0;
   private flushQueued = false;
   private pumping = false;
+  /** True while the pump holds for a turn so that answered tasks batch their calls. */
+  private holding = false;
+  /** Set while the pump waits for the answered task's next call. */
+  private resume: (() => void) | null = null;
 
   constructor(
     readonly channel: Channel,
@@ -61,7 +65,8 @@ export class ThreadRuntime {
     this.writer.request(tid, seq, request);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(() => this.flush());
+      // While the pump holds for a turn it flushes the whole batch itself.
+      if (!this.holding) queueMicrotask(this.flush);
     }
     return promise;
   }
@@ -82,11 +87,29 @@ export class ThreadRuntime {
   }
 
   /** Sends the turn's frames with one ring of the kernel's doorbell. */
-  private flush(): void {
+  private readonly flush = (): void => {
     this.flushQueued = false;
     this.writer.retry();
     this.bell.ring(this.channel.index);
+    const resume = this.resume;
+    if (resume) {
+      this.resume = null;
+      resume();
+    }
     if (!this.pumping) void this.pump();
+  };
+
+  /** Resolves at the next flush, or after a turn of the event loop if none comes. */
+  private nextFlush(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.resume = resolve;
+      setImmediate(() => {
+        if (this.resume === resolve) {
+          this.resume = null;
+          resolve();
+        }
+      });
+    });
   }
 
   /** Receives answers while any call is outstanding. */
@@ -94,10 +117,19 @@ export class ThreadRuntime {
     this.pumping = true;
     try {
       while (this.pending.size > 0) {
-        if (this.receive() > 0) {
-          // Let the answered tasks run to their next calls, which then go
-          // to the kernel together in one batch.
-          if (this.pending.size > 0) await turn();
+        const answered = this.receive();
+        if (answered > 0) {
+          // Let the answered tasks run to their next calls, which then go to
+          // the kernel together. After many answers, wait a whole turn so
+          // they all join one batch; after one, go on as soon as its next
+          // call is sent.
+          if (this.pending.size === 0) continue;
+          if (answered > 1) {
+            this.holding = true;
+            await turn();
+            this.holding = false;
+            if (this.flushQueued) this.flush();
+          } else await this.nextFlush();
           continue;
         }
         if (this.writer.waiting > 0) {
@@ -120,22 +152,22 @@ export class ThreadRuntime {
   }
 
   private receive(): number {
-    return readResponses(this.channel, this.decoder, (frame) => this.settle(frame));
+    return readResponses(this.channel, this.decoder, this.settle);
   }
 
-  private settle(frame: ResponseFrame): void {
-    const waiting = this.pending.get(frame.seq);
+  private readonly settle = (_tid: number, seq: number, status: number, value: unknown): void => {
+    const waiting = this.pending.get(seq);
     if (!waiting) return;
-    this.pending.delete(frame.seq);
+    this.pending.delete(seq);
     this.busy.delete(waiting.tid);
-    if (frame.status === Status.Ok) waiting.resolve(frame.value);
-    else if (frame.status === Status.Killed) {
+    if (status === Status.Ok) waiting.resolve(value);
+    else if (status === Status.Killed) {
       this.killed.add(waiting.tid);
       waiting.reject(new TaskKilled());
       const handler = this.onKilled.get(waiting.tid);
       if (handler) handler();
-    } else waiting.reject(new KernelError(frame.status));
-  }
+    } else waiting.reject(new KernelError(status));
+  };
 }
 
 function noop(): void {}

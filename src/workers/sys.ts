@@ -75,88 +75,88 @@ export class Sys {
     readonly tid: number,
   ) {}
 
-  private invoke(op: number, args: Record<string, unknown>): Promise<unknown> {
-    return this.runtime.call(this.tid, { op, ...args });
+  private request(request: Record<string, unknown>): Promise<unknown> {
+    return this.runtime.call(this.tid, request);
   }
 
   identify(cap: CAddr): Promise<Identity> {
-    return this.invoke(Op.Identify, { cap }) as Promise<Identity>;
+    return this.request({ op: Op.Identify, cap }) as Promise<Identity>;
   }
 
   async alloc(mem: CAddr, type: number, dest: Dest, options: { size?: number; count?: number } = {}): Promise<void> {
-    await this.invoke(Op.Alloc, { ...options, cap: mem, type, dest });
+    await this.request({ ...options, cap: mem, type, dest, op: Op.Alloc });
   }
 
   freePages(mem: CAddr): Promise<number> {
-    return this.invoke(Op.FreePages, { cap: mem }) as Promise<number>;
+    return this.request({ op: Op.FreePages, cap: mem }) as Promise<number>;
   }
 
   async copy(dest: Dest, src: CAddr, options: { rights?: number; badge?: number } = {}): Promise<void> {
-    await this.invoke(Op.Copy, { ...options, cap: src, dest });
+    await this.request({ ...options, cap: src, dest, op: Op.Copy });
   }
 
   async move(dest: Dest, src: CAddr): Promise<void> {
-    await this.invoke(Op.Move, { cap: src, dest });
+    await this.request({ op: Op.Move, cap: src, dest });
   }
 
   async destroy(...caps: Dest[]): Promise<void> {
-    await this.invoke(Op.Destroy, { caps });
+    await this.request({ op: Op.Destroy, caps });
   }
 
   async send(ep: CAddr, msg?: Message): Promise<void> {
-    await this.invoke(Op.Send, { cap: ep, msg: wireMessage(msg) });
+    await this.request({ op: Op.Send, cap: ep, msg: wireMessage(msg) });
   }
 
   async nbsend(ep: CAddr, msg?: Message): Promise<void> {
-    await this.invoke(Op.NbSend, { cap: ep, msg: wireMessage(msg) });
+    await this.request({ op: Op.NbSend, cap: ep, msg: wireMessage(msg) });
   }
 
   recv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
-    return this.invoke(Op.Recv, { ...options, cap: ep }) as Promise<Received>;
+    return this.request({ ...options, cap: ep, op: Op.Recv }) as Promise<Received>;
   }
 
   nbrecv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
-    return this.invoke(Op.NbRecv, { ...options, cap: ep }) as Promise<Received>;
+    return this.request({ ...options, cap: ep, op: Op.NbRecv }) as Promise<Received>;
   }
 
   call(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
-    return this.invoke(Op.Call, { ...options, cap: ep, msg: wireMessage(msg) }) as Promise<Received>;
+    return this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.Call }) as Promise<Received>;
   }
 
   async reply(msg?: Message): Promise<void> {
-    await this.invoke(Op.Reply, { msg: wireMessage(msg) });
+    await this.request({ op: Op.Reply, msg: wireMessage(msg) });
   }
 
   async storeReply(dest: Dest): Promise<void> {
-    await this.invoke(Op.StoreReply, { dest });
+    await this.request({ op: Op.StoreReply, dest });
   }
 
   async signal(n: CAddr): Promise<void> {
-    await this.invoke(Op.Signal, { cap: n });
+    await this.request({ op: Op.Signal, cap: n });
   }
 
   wait(n: CAddr): Promise<number> {
-    return this.invoke(Op.Wait, { cap: n }) as Promise<number>;
+    return this.request({ op: Op.Wait, cap: n }) as Promise<number>;
   }
 
   poll(n: CAddr): Promise<number> {
-    return this.invoke(Op.Poll, { cap: n }) as Promise<number>;
+    return this.request({ op: Op.Poll, cap: n }) as Promise<number>;
   }
 
   async configure(task: CAddr, options: { cspace: CAddr; vspace?: CAddr; fault?: CAddr }): Promise<void> {
-    await this.invoke(Op.Configure, { ...options, cap: task });
+    await this.request({ ...options, cap: task, op: Op.Configure });
   }
 
   async start(task: CAddr, program: string | URL, arg?: unknown, options: { thread?: 'pool' | 'dedicated' } = {}): Promise<void> {
-    await this.invoke(Op.Start, { ...options, cap: task, program: programUrl(program), arg: cloneArg(arg) });
+    await this.request({ ...options, cap: task, program: programUrl(program), arg: cloneArg(arg), op: Op.Start });
   }
 
   async suspend(task: CAddr): Promise<void> {
-    await this.invoke(Op.Suspend, { cap: task });
+    await this.request({ op: Op.Suspend, cap: task });
   }
 
   async resume(task: CAddr): Promise<void> {
-    await this.invoke(Op.Resume, { cap: task });
+    await this.request({ op: Op.Resume, cap: task });
   }
 
   /** Ends the calling task with `code`; the promise never settles. */
@@ -166,26 +166,26 @@ export class Sys {
   }
 
   async yield(): Promise<void> {
-    await this.invoke(Op.Yield, {});
+    await this.request({ op: Op.Yield });
   }
 
   async map(cap: CAddr, vspace: CAddr, vaddr: number, options: { write?: boolean } = {}): Promise<void> {
-    await this.invoke(Op.Map, { ...options, cap, vspace, vaddr });
+    await this.request({ ...options, cap, vspace, vaddr, op: Op.Map });
   }
 
   async unmap(vspace: CAddr, vaddr: number): Promise<void> {
-    await this.invoke(Op.Unmap, { cap: vspace, vaddr });
+    await this.request({ op: Op.Unmap, cap: vspace, vaddr });
   }
 
   read(vaddr: number, n: number): Promise<Uint8Array> {
-    return this.invoke(Op.Read, { vaddr, n }) as Promise<Uint8Array>;
+    return this.request({ op: Op.Read, vaddr, n }) as Promise<Uint8Array>;
   }
 
   async write(vaddr: number, bytes: Uint8Array): Promise<void> {
-    await this.invoke(Op.Write, { vaddr, bytes });
+    await this.request({ op: Op.Write, vaddr, bytes });
   }
 
   async print(console: CAddr, text: string): Promise<void> {
-    await this.invoke(Op.Print, { cap: console, text });
+    await this.request({ op: Op.Print, cap: console, text });
   }
 }

@@ -34,9 +34,9 @@ interface TaskEntry {
 
 const DEDICATED_RING_BYTES = 1 << 16;
 /** How long the loop spins for more work before it parks. */
-const SPIN_MS = 0.05;
-/** Passes between turns of the event loop while busy. */
-const PASSES_PER_TURN = 32;
+const SPIN_MS = 0.2;
+/** How long the loop may serve calls without a turn of its event loop. */
+const TURN_EVERY_MS = 2;
 
 export class KernelLoop {
   readonly channels: Array<Channel | undefined> = [];
@@ -71,6 +71,7 @@ export class KernelLoop {
   }
 
   private addChannel(channel: Channel): void {
+    this.bell.use(channel.index);
     this.channels[channel.index] = channel;
     this.writers[channel.index] = responseWriter(channel);
     this.decoders[channel.index] = new Decoder(channel.requests.data);
@@ -95,18 +96,22 @@ export class KernelLoop {
   }
 
   private async serve(): Promise<void> {
-    let passes = 0;
+    let nextTurn = performance.now() + TURN_EVERY_MS;
     while (this.running) {
       const seen = this.bell.count();
       if (this.pass()) {
-        if (++passes % PASSES_PER_TURN === 0) await turn();
+        // While busy, let the event loop (the control plane, thread exits) run now and then.
+        if (performance.now() > nextTurn) {
+          await turn();
+          nextTurn = performance.now() + TURN_EVERY_MS;
+        }
         continue;
       }
       // Spin: a call arriving now is served without a wake-up.
       if (spinUntil(() => this.bell.count() !== seen, SPIN_MS)) continue;
       this.counts.parks++;
       await this.bell.park(seen, 1000, () => this.running);
-      passes = 0;
+      nextTurn = performance.now() + TURN_EVERY_MS;
     }
   }
 
@@ -142,7 +147,7 @@ export class KernelLoop {
     else this.reply(entry, frame.seq, result);
     // At once, not after the pass: a call can end or kill a task (even this
     // one), and the next frame of the same drain must already know.
-    this.applyEffects();
+    if (this.kernel.sched.effects.length > 0) this.applyEffects();
   }
 
   private reply(entry: TaskEntry, seq: number, result: SyscallResult): void {
