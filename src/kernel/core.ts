@@ -18,6 +18,8 @@ export class Core {
   readonly devices: Devices;
   readonly slots: Slots;
   readonly life: Lifetime;
+  /** Called when a stored Reply cap is destroyed unanswered (its caller gets EPIPE). */
+  onReplyDropped: (caller: number, gen: number) => void = () => {};
 
   constructor(pages: number, buffer?: SharedArrayBuffer) {
     this.phys = new PhysicalMemory(pages, buffer);

@@ -72,7 +72,8 @@ export function describe(core: Core, s: number): Identity {
   const type = slots.type(s);
   if (type === ObjectType.Null) return { type, rights: 0, badge: 0 };
   const object = slots.object(s);
-  const identity: Identity = { type, rights: slots.rights(s), badge: slots.badge(s) };
+  // A Reply cap's badge word holds the generation of the call it answers: not a badge.
+  const identity: Identity = { type, rights: slots.rights(s), badge: type === ObjectType.Reply ? 0 : slots.badge(s) };
   if (type !== ObjectType.Console && type !== ObjectType.Reply) {
     identity.phys = object * 4096;
     identity.pages = core.objects.pages[object];
@@ -179,8 +180,10 @@ export function deleteCap(core: Core, s: number): void {
   const type = slots.type(s);
   if (type === ObjectType.Null) return;
   const object = slots.object(s);
+  const badge = slots.badge(s);
   slots.clear(s);
-  core.life.release(type, object);
+  if (type === ObjectType.Reply) core.onReplyDropped(object, badge);
+  else core.life.release(type, object);
 }
 
 /** A dying CSpace drops every capability it holds. */

@@ -6,9 +6,10 @@
 
 import { Errno, MSG_MAX_BYTES, ObjectType, Op, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
-import { lookup } from './cspace.ts';
+import { cspaceOf, lookup, resolveDest } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
-import type { Scheduler, SyscallResult } from './sched.ts';
+import type { Scheduler, SyscallResult, TaskRecord } from './sched.ts';
+import { type Attached, decodeAttached, decodeLanding, performTransfer, planTransfer } from './transfer.ts';
 import { IPC_BUFFER_OFFSET, TaskState } from './tcb.ts';
 
 /** Word offsets of a message in the IPC buffer (from the buffer's first word). */
@@ -139,33 +140,73 @@ export function decodeMessage(msg: unknown): Message | Failure {
   return Errno.EINVAL;
 }
 
-interface SendPlan {
+export interface SendPlan {
+  /** The Endpoint, or for a stored Reply cap the slot holding it. */
   endpoint: number;
+  reply: number;
   badge: number;
   msg: Message;
+  attached: Attached[];
+  /** Landing slots of a call (for the answer's caps). */
+  landing: number[];
 }
 
-/** send / nbsend / call: the invoked Endpoint cap and the message. */
-export function decodeSend(core: Core, task: number, req: Record<string, unknown>): SendPlan | Failure {
+/** The message of send, nbsend, call, reply and send-on-Reply: caps first (argument caps), then the rest. */
+function decodeOutgoing(core: Core, task: number, msg: unknown, grant: boolean): { msg: Message; attached: Attached[] } | Failure {
+  const caps = typeof msg === 'object' && msg !== null ? (msg as { caps?: unknown }).caps : undefined;
+  if (Array.isArray(caps) && caps.length > 0 && !grant) return Errno.EPERM;
+  const attached = decodeAttached(core, task, caps);
+  if (typeof attached === 'number') return attached;
+  const decoded = decodeMessage(msg);
+  if (typeof decoded === 'number') return decoded;
+  return { msg: decoded, attached };
+}
+
+/** send / nbsend / call on an Endpoint cap, and send / nbsend on a stored Reply cap. */
+export function decodeSend(core: Core, task: number, req: Record<string, unknown>, isCall: boolean): SendPlan | Failure {
   const slots = core.slots;
   const cap = lookup(core, task, req.cap);
   if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Endpoint) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.WRITE) === 0) return Errno.EPERM;
-  const msg = decodeMessage(req.msg);
-  if (typeof msg === 'number') return msg;
-  return { endpoint: slots.object(cap), badge: slots.badge(cap), msg };
+  const type = slots.type(cap);
+  if (type !== ObjectType.Endpoint && (type !== ObjectType.Reply || isCall)) return Errno.ENOTSUP;
+  const rights = slots.rights(cap);
+  if ((rights & Rights.WRITE) === 0) return Errno.EPERM;
+  const outgoing = decodeOutgoing(core, task, req.msg, (rights & Rights.GRANT) !== 0);
+  if (typeof outgoing === 'number') return outgoing;
+  let landing: number[] = [];
+  if (isCall) {
+    const offered = decodeLanding(core, task, req.slots);
+    if (typeof offered === 'number') return offered;
+    landing = offered;
+  }
+  const reply = type === ObjectType.Reply ? cap : 0;
+  return { endpoint: reply ? 0 : slots.object(cap), reply, badge: reply ? 0 : slots.badge(cap), ...outgoing, landing };
 }
 
-/** recv / nbrecv: the invoked Endpoint cap. */
-export function decodeRecv(core: Core, task: number, req: Record<string, unknown>): { endpoint: number } | Failure {
+export interface RecvPlan {
+  endpoint: number;
+  landing: number[];
+  grant: boolean;
+}
+
+/** recv / nbrecv: the invoked Endpoint cap and the landing slots offered. */
+export function decodeRecv(core: Core, task: number, req: Record<string, unknown>): RecvPlan | Failure {
   const slots = core.slots;
   const cap = lookup(core, task, req.cap);
   if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
   if (slots.type(cap) !== ObjectType.Endpoint) return Errno.ENOTSUP;
   if ((slots.rights(cap) & Rights.READ) === 0) return Errno.EPERM;
-  return { endpoint: slots.object(cap) };
+  const landing = decodeLanding(core, task, req.slots);
+  if (typeof landing === 'number') return landing;
+  return { endpoint: slots.object(cap), landing, grant: (slots.rights(cap) & Rights.GRANT) !== 0 };
 }
+
+/** reply(msg): the message, and caps only if the task's Reply may carry them. */
+export function decodeReply(core: Core, task: number, req: Record<string, unknown>, grant: boolean): { msg: Message; attached: Attached[] } | Failure {
+  return decodeOutgoing(core, task, req.msg, grant);
+}
+
+const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
 
 /**
  * The IPC operations over the queues. Each returns the caller's answer now,
@@ -173,89 +214,161 @@ export function decodeRecv(core: Core, task: number, req: Record<string, unknown
  */
 export class Ipc {
   constructor(
+    private readonly core: Core,
     private readonly eps: Endpoints,
     private readonly sched: Scheduler,
   ) {}
 
+  private record(task: number): TaskRecord {
+    return (this.sched.record(task) ?? this.sched.admit(task)) as TaskRecord;
+  }
+
+  /** Delivers a message with its caps from `sender` to `receiver`, or says why not. */
+  private deliver(sender: number, attached: Attached[], receiver: number, landing: number[], badge: number): Received | { failure: Failure; receiverAtFault: boolean } {
+    const plan = planTransfer(this.core, sender, attached, receiver, landing);
+    if ('failure' in plan) return plan;
+    const received = this.eps.transfer(sender, receiver, badge);
+    received.caps = performTransfer(this.core, plan, cspaceOf(this.core, receiver));
+    return received;
+  }
+
   send(task: number, plan: SendPlan, req: Record<string, unknown>, blocking: boolean, isCall: boolean): SyscallResult | null {
-    const q = this.eps.queues.get(plan.endpoint);
-    const receiver = q ? first(q.receivers) : undefined;
-    if (receiver === undefined) {
-      if (!blocking) return { errno: Errno.EAGAIN };
-      this.eps.store(task, plan.msg, plan.badge);
-      this.eps.of(plan.endpoint).senders.add(task);
-      this.sched.block(task, plan.endpoint, req);
-      return null;
-    }
-    this.eps.unqueue(receiver, plan.endpoint);
+    if (plan.reply !== 0) return this.sendOnReply(task, plan);
     this.eps.store(task, plan.msg, plan.badge);
-    const received = this.eps.transfer(task, receiver, plan.badge);
-    if (isCall) this.awaitAnswer(task, receiver, req);
-    this.sched.answer(receiver, { errno: 0, value: received });
-    return isCall ? null : { errno: 0, value: undefined };
-  }
-
-  recv(task: number, endpoint: number, req: Record<string, unknown>, blocking: boolean): SyscallResult | null {
-    this.dropReply(task);
-    const q = this.eps.queues.get(endpoint);
-    const sender = q ? first(q.senders) : undefined;
-    if (sender === undefined) {
-      if (!blocking) return { errno: Errno.EAGAIN };
-      this.eps.of(endpoint).receivers.add(task);
-      this.sched.block(task, endpoint, req);
-      return null;
+    const mine = this.record(task);
+    mine.landing = plan.landing;
+    for (;;) {
+      const q = this.eps.queues.get(plan.endpoint);
+      const receiver = q ? first(q.receivers) : undefined;
+      if (receiver === undefined) {
+        if (!blocking) return { errno: Errno.EAGAIN };
+        mine.attached = plan.attached;
+        this.eps.of(plan.endpoint).senders.add(task);
+        this.sched.block(task, plan.endpoint, req);
+        return null;
+      }
+      const theirs = this.record(receiver);
+      const got = this.deliver(task, plan.attached, receiver, theirs.landing, plan.badge);
+      if ('failure' in got) {
+        if (!got.receiverAtFault) return { errno: got.failure };
+        this.eps.unqueue(receiver, plan.endpoint);
+        this.sched.answer(receiver, { errno: got.failure });
+        continue;
+      }
+      this.eps.unqueue(receiver, plan.endpoint);
+      if (isCall) this.awaitAnswer(task, receiver, req, theirs.grant);
+      this.sched.answer(receiver, { errno: 0, value: got });
+      return isCall ? null : OK;
     }
-    this.eps.unqueue(sender, endpoint);
-    const record = this.sched.record(sender);
-    const call = record?.call ?? null;
-    const received = this.eps.transfer(sender, task, this.badgeOf(sender));
-    if (call?.op === EXIT_MESSAGE) this.sched.records.delete(sender);
-    else if (call?.op === Op.Call) this.awaitAnswer(sender, task, call);
-    else this.sched.answer(sender, { errno: 0, value: undefined });
-    return { errno: 0, value: received };
   }
 
-  /** reply(msg): answers the caller whose Reply cap the task holds. */
-  reply(task: number, msg: Message): SyscallResult {
-    const record = this.sched.record(task);
-    const caller = record?.replyTo ?? 0;
-    if (record === undefined || caller === 0) return { errno: Errno.EPIPE };
-    const waiting = this.sched.record(caller);
-    if (waiting === undefined || waiting.gen !== record.replyGen || waiting.blockedOn !== AWAITING_ANSWER) {
-      record.replyTo = 0;
+  recv(task: number, plan: RecvPlan, req: Record<string, unknown>, blocking: boolean): SyscallResult | null {
+    this.dropReply(task);
+    for (;;) {
+      const q = this.eps.queues.get(plan.endpoint);
+      const sender = q ? first(q.senders) : undefined;
+      if (sender === undefined) {
+        if (!blocking) return { errno: Errno.EAGAIN };
+        const mine = this.record(task);
+        mine.landing = plan.landing;
+        mine.grant = plan.grant;
+        this.eps.of(plan.endpoint).receivers.add(task);
+        this.sched.block(task, plan.endpoint, req);
+        return null;
+      }
+      const theirs = this.record(sender);
+      const call = theirs.call;
+      const exitMessage = call?.op === EXIT_MESSAGE;
+      const got = this.deliver(sender, exitMessage ? [] : theirs.attached, task, plan.landing, this.eps.badgeOf(sender));
+      this.eps.unqueue(sender, plan.endpoint);
+      if ('failure' in got) {
+        // The sender's transfer cannot be made (its caps are gone, too many, a count would pass 256).
+        this.sched.answer(sender, { errno: got.failure });
+        continue;
+      }
+      if (exitMessage) this.sched.records.delete(sender);
+      else if (call?.op === Op.Call) this.awaitAnswer(sender, task, call, plan.grant);
+      else this.sched.answer(sender, OK);
+      return { errno: 0, value: got };
+    }
+  }
+
+  /** reply(msg): answers the caller whose Reply cap the task holds in its hidden slot. */
+  reply(task: number, req: Record<string, unknown>): SyscallResult {
+    const mine = this.sched.record(task);
+    const decoded = decodeReply(this.core, task, req, mine?.replyGrant ?? false);
+    if (typeof decoded === 'number') return { errno: decoded };
+    const caller = mine?.replyTo ?? 0;
+    if (mine === undefined || caller === 0 || !this.awaiting(caller, mine.replyGen)) {
+      if (mine) mine.replyTo = 0;
       return { errno: Errno.EPIPE };
     }
-    record.replyTo = 0;
-    this.eps.store(task, msg, 0);
-    const received = this.eps.transfer(task, caller, 0);
-    this.sched.answer(caller, { errno: 0, value: received });
-    return { errno: 0, value: undefined };
+    const result = this.answerCaller(task, caller, decoded.msg, decoded.attached);
+    if (result.errno === 0) mine.replyTo = 0;
+    return result;
   }
 
-  /** A task's unanswered Reply cap goes away: its caller gets EPIPE. */
+  /** storeReply(dest): moves the hidden Reply cap into a slot, to answer later by send. */
+  storeReply(task: number, req: Record<string, unknown>): SyscallResult {
+    const dest = resolveDest(this.core, task, req.dest);
+    if (typeof dest === 'number') return { errno: dest };
+    if (this.core.slots.type(dest.slot) !== ObjectType.Null) return { errno: Errno.EEXIST };
+    const mine = this.sched.record(task);
+    const caller = mine?.replyTo ?? 0;
+    if (mine === undefined || caller === 0 || !this.awaiting(caller, mine.replyGen)) return { errno: Errno.EPIPE };
+    const rights = Rights.READ | Rights.WRITE | (mine.replyGrant ? Rights.GRANT : 0);
+    this.core.slots.fill(dest.slot, ObjectType.Reply, rights, caller, mine.replyGen);
+    mine.replyTo = 0;
+    return OK;
+  }
+
+  /** send on a stored Reply cap: one-shot; EPIPE (changing nothing) if the caller is gone. */
+  private sendOnReply(task: number, plan: SendPlan): SyscallResult {
+    const slots = this.core.slots;
+    const caller = slots.object(plan.reply);
+    if (!this.awaiting(caller, slots.badge(plan.reply))) return { errno: Errno.EPIPE };
+    const result = this.answerCaller(task, caller, plan.msg, plan.attached);
+    if (result.errno === 0) slots.clear(plan.reply);
+    return result;
+  }
+
+  private answerCaller(task: number, caller: number, msg: Message, attached: Attached[]): SyscallResult {
+    const theirs = this.record(caller);
+    const plan = planTransfer(this.core, task, attached, caller, theirs.landing);
+    if ('failure' in plan) return { errno: plan.failure };
+    this.eps.store(task, msg, 0);
+    const received = this.eps.transfer(task, caller, 0);
+    received.caps = performTransfer(this.core, plan, cspaceOf(this.core, caller));
+    this.sched.answer(caller, { errno: 0, value: received });
+    return OK;
+  }
+
+  /** Whether `caller` still waits for the answer its Reply cap of generation `gen` promises. */
+  private awaiting(caller: number, gen: number): boolean {
+    const record = this.sched.record(caller);
+    return record !== undefined && record.gen === gen && record.blockedOn === AWAITING_ANSWER;
+  }
+
+  /** A task's unanswered hidden Reply cap goes away: its caller gets EPIPE. */
   dropReply(task: number): void {
     const record = this.sched.record(task);
     if (!record || record.replyTo === 0) return;
     const caller = record.replyTo;
     record.replyTo = 0;
-    const waiting = this.sched.record(caller);
-    if (waiting && waiting.gen === record.replyGen && waiting.blockedOn === AWAITING_ANSWER) {
-      this.sched.answer(caller, { errno: Errno.EPIPE });
-    }
+    this.replyDropped(caller, record.replyGen);
   }
 
-  private awaitAnswer(caller: number, server: number, call: Record<string, unknown>): void {
+  /** A Reply cap (hidden or stored) was dropped unanswered. */
+  replyDropped(caller: number, gen: number): void {
+    if (this.awaiting(caller, gen)) this.sched.answer(caller, { errno: Errno.EPIPE });
+  }
+
+  private awaitAnswer(caller: number, server: number, call: Record<string, unknown>, grant: boolean): void {
     this.sched.block(caller, AWAITING_ANSWER, call);
-    const record = this.sched.record(server);
-    const callerRecord = this.sched.record(caller);
-    if (record && callerRecord) {
-      record.replyTo = caller;
-      record.replyGen = callerRecord.gen;
-    }
-  }
-
-  private badgeOf(sender: number): number {
-    return this.eps.badgeOf(sender);
+    const record = this.record(server);
+    record.replyTo = caller;
+    record.replyGen = this.record(caller).gen;
+    record.replyGrant = grant;
   }
 }
 

@@ -1,14 +1,15 @@
 // The invariants of kernel.md 13, checked from first principles: the checker
 // recounts everything from physical memory and the object table instead of
 // trusting the kernel's own reverse lists, and names each violation in words.
-// Items 1-3 here; the blocked-task queues (item 4) arrive with IPC.
+// Items 1-3 in checkInvariants, item 4 (blocked tasks and queues) in checkQueues.
 
 import { MAX_REFERENCES, ObjectType, Rights, SLOT_BYTES, typeName } from './abi.ts';
 import { AREA_MAGIC } from './area.ts';
 import type { Core } from './core.ts';
+import { OBJECT_MASK } from './lifetime.ts';
 import { Life, NO_AREA } from './objects.ts';
 import { Slots, isDevice } from './slots.ts';
-import { Tcb, tcbWord } from './tcb.ts';
+import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 const MAX_TYPE = ObjectType.Console;
 
@@ -143,7 +144,7 @@ function checkSlotsAndRefs(core: Core, live: number[], out: string[]): void {
     if (objects.area[p] === NO_AREA) continue;
     const bindings = objects.bindingCount(p);
     for (const word of objects.binders.get(p) ?? []) {
-      if (phys.words[word] !== p) out.push(`${typeName(type)} at ${at(p)}: a recorded binding at word ${word} no longer names it`);
+      if ((phys.words[word] & OBJECT_MASK) !== p) out.push(`${typeName(type)} at ${at(p)}: a recorded binding at word ${word} no longer names it`);
     }
     const expected = (caps.get(p) ?? 0) + bindings;
     const stored = core.life.refs(type, p);
@@ -181,4 +182,74 @@ function checkTaskBindings(core: Core, task: number, out: string[]): void {
       out.push(`Task at ${at(task)}: its ${name} binding is not recorded as a reference of ${at(object)}`);
     }
   }
+}
+
+/** What invariant 4 looks at: the scheduler's records and the objects' queues. */
+export interface QueueView {
+  core: Core;
+  records: Map<number, { blockedOn: number; call: Record<string, unknown> | null; replyTo: number; replyGen: number; gen: number }>;
+  endpointQueues: Map<number, { senders: Set<number>; receivers: Set<number> }>;
+  notificationWaiters: Map<number, Set<number>>;
+  awaitingAnswer: number;
+  exitMessage: number;
+}
+
+/** Invariant 4: each blocked task is queued on exactly one object, and each queue holds only tasks blocked on it. */
+export function checkQueues(view: QueueView): string[] {
+  const out: string[] = [];
+  const { core, records } = view;
+  const words = core.phys.words;
+  const where = new Map<number, number[]>();
+  const note = (task: number, object: number) => {
+    const list = where.get(task);
+    if (list) list.push(object);
+    else where.set(task, [object]);
+  };
+  const queued = (task: number, object: number, what: string) => {
+    note(task, object);
+    const record = records.get(task);
+    const state = core.objects.isLive(task, ObjectType.Task) ? words[tcbWord(task, Tcb.State)] : -1;
+    const phantom = record?.call?.op === view.exitMessage && state === TaskState.Exited;
+    if (!record || record.blockedOn !== object || (state !== TaskState.Blocked && !phantom)) {
+      out.push(`${what} at ${at(object)} holds Task at ${at(task)}, which is not blocked on it`);
+    }
+  };
+  for (const [object, q] of view.endpointQueues) {
+    if (!core.objects.isLive(object, ObjectType.Endpoint)) out.push(`a queue is kept for ${at(object)}, which is not a live Endpoint`);
+    for (const t of q.senders) queued(t, object, 'Endpoint send queue');
+    for (const t of q.receivers) queued(t, object, 'Endpoint receive queue');
+  }
+  for (const [object, waiting] of view.notificationWaiters) {
+    if (!core.objects.isLive(object, ObjectType.Notification)) out.push(`waiters are kept for ${at(object)}, which is not a live Notification`);
+    for (const t of waiting) queued(t, object, 'Notification');
+  }
+  const answerers = new Map<number, number>();
+  for (const record of records.values()) if (record.replyTo !== 0) answerers.set(record.replyTo, (answerers.get(record.replyTo) ?? 0) + 1);
+  for (let p = 0; p < core.phys.pages; p++) {
+    if (core.objects.kind[p] !== ObjectType.CSpace || core.objects.life[p] !== Life.Live) continue;
+    const first = Slots.index(p, 0);
+    for (let s = first; s < first + (1 << core.objects.size[p]); s++) {
+      if (core.slots.type(s) !== ObjectType.Reply) continue;
+      const caller = core.slots.object(s);
+      if (records.get(caller)?.gen === core.slots.badge(s)) answerers.set(caller, (answerers.get(caller) ?? 0) + 1);
+    }
+  }
+  for (const [task, record] of records) {
+    if (!core.objects.isLive(task, ObjectType.Task)) {
+      out.push(`the scheduler keeps a record for ${at(task)}, which is not a live Task`);
+      continue;
+    }
+    const state = words[tcbWord(task, Tcb.State)];
+    if (state !== TaskState.Blocked) continue;
+    if (record.blockedOn === view.awaitingAnswer) {
+      const n = answerers.get(task) ?? 0;
+      if (n !== 1) out.push(`Task at ${at(task)} waits for an answer, but ${n} Reply caps promise one`);
+      continue;
+    }
+    const places = where.get(task) ?? [];
+    if (places.length !== 1 || places[0] !== record.blockedOn) {
+      out.push(`Task at ${at(task)} is blocked on ${at(record.blockedOn)} but is queued on ${places.length === 0 ? 'nothing' : places.map(at).join(', ')}`);
+    }
+  }
+  return out;
 }

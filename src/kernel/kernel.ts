@@ -4,16 +4,18 @@
 // performs it (which cannot fail). Requests are plain objects from a task
 // thread and are trusted for nothing: any shape gets an errno, never a throw.
 
-import { Errno, ObjectType, Op } from './abi.ts';
+import { Errno, ObjectType, Op, Rights } from './abi.ts';
 import { decodePrint } from './console.ts';
 import { Core } from './core.ts';
 import * as cspace from './cspace.ts';
-import { decodeMessage, decodeRecv, decodeSend, Endpoints, Ipc } from './endpoint.ts';
-import { checkInvariants } from './invariants.ts';
+import { AWAITING_ANSWER, decodeRecv, decodeSend, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
+import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
+import { decodeNotification, Notifications } from './notification.ts';
 import { type Effect, type Fault, Scheduler, type SyscallResult } from './sched.ts';
 import * as task from './task.ts';
 import { TaskState } from './tcb.ts';
+import * as vspace from './vspace.ts';
 
 export type { Effect, Fault, SyscallResult };
 
@@ -36,6 +38,7 @@ export class Kernel {
   readonly core: Core;
   readonly sched: Scheduler;
   readonly endpoints: Endpoints;
+  readonly notifications: Notifications;
   private readonly ipc: Ipc;
   private readonly ctx: task.TaskContext;
   /** System calls decided, by operation code. */
@@ -47,18 +50,37 @@ export class Kernel {
     this.core = new Core(pages, buffer);
     this.sched = new Scheduler(this.core);
     this.endpoints = new Endpoints(this.core, this.sched);
-    this.ipc = new Ipc(this.endpoints, this.sched);
-    this.ctx = { core: this.core, sched: this.sched, eps: this.endpoints, ipc: this.ipc };
+    this.notifications = new Notifications(this.core, this.sched);
+    this.ipc = new Ipc(this.core, this.endpoints, this.sched);
+    const unqueue = (t: number, object: number) => {
+      if (this.core.objects.kind[object] === ObjectType.Notification) this.notifications.unqueue(t, object);
+      else this.endpoints.unqueue(t, object);
+    };
+    this.ctx = { core: this.core, sched: this.sched, eps: this.endpoints, ipc: this.ipc, unqueue };
+    this.core.onReplyDropped = (caller, gen) => this.ipc.replyDropped(caller, gen);
     const { life } = this.core;
     life.teardown[ObjectType.Memory] = (object) => memory.teardownMemory(this.core, object);
     life.teardown[ObjectType.CSpace] = (object) => cspace.teardownCSpace(this.core, object);
     life.teardown[ObjectType.Task] = (object) => task.teardownTask(this.ctx, object);
     life.teardown[ObjectType.Endpoint] = (object) => this.endpoints.teardown(object);
+    life.teardown[ObjectType.Notification] = (object) => this.notifications.teardown(object);
+    life.teardown[ObjectType.VSpace] = (object) => vspace.teardownTable(this.core, object);
+    life.teardown[ObjectType.PageTable] = (object) => vspace.teardownTable(this.core, object);
   }
 
   /** Every violated invariant of kernel.md 13, in words (empty when all hold). */
   check(): string[] {
-    return checkInvariants(this.core);
+    return [
+      ...checkInvariants(this.core),
+      ...checkQueues({
+        core: this.core,
+        records: this.sched.records,
+        endpointQueues: this.endpoints.queues,
+        notificationWaiters: this.notifications.waiters,
+        awaitingAnswer: AWAITING_ANSWER,
+        exitMessage: EXIT_MESSAGE,
+      }),
+    ];
   }
 
   /** Takes the effects of the decisions made so far (answers, starts, kills, prints, exits). */
@@ -153,19 +175,53 @@ export class Kernel {
       case Op.Send:
       case Op.NbSend:
       case Op.Call: {
-        const plan = decodeSend(core, caller, req);
+        const isCall = req.op === Op.Call;
+        const plan = decodeSend(core, caller, req, isCall);
         if (typeof plan === 'number') return fail(plan);
-        return this.ipc.send(caller, plan, req, req.op !== Op.NbSend, req.op === Op.Call);
+        return this.ipc.send(caller, plan, req, req.op !== Op.NbSend, isCall);
       }
       case Op.Recv:
       case Op.NbRecv: {
         const plan = decodeRecv(core, caller, req);
         if (typeof plan === 'number') return fail(plan);
-        return this.ipc.recv(caller, plan.endpoint, req, req.op === Op.Recv);
+        return this.ipc.recv(caller, plan, req, req.op === Op.Recv);
       }
-      case Op.Reply: {
-        const msg = decodeMessage(req.msg);
-        return typeof msg === 'number' ? fail(msg) : this.ipc.reply(caller, msg);
+      case Op.Reply:
+        return this.ipc.reply(caller, req);
+      case Op.StoreReply:
+        return this.ipc.storeReply(caller, req);
+      case Op.Signal: {
+        const plan = decodeNotification(core, caller, req.cap, Rights.WRITE);
+        return typeof plan === 'number' ? fail(plan) : this.notifications.signal(plan.page, plan.badge);
+      }
+      case Op.Wait:
+      case Op.Poll: {
+        const plan = decodeNotification(core, caller, req.cap, Rights.READ);
+        return typeof plan === 'number' ? fail(plan) : this.notifications.take(caller, plan.page, req.op === Op.Wait, req);
+      }
+      case Op.Map: {
+        const plan = vspace.decodeMap(core, caller, req);
+        return done(plan, () => vspace.performMap(core, plan as Exclude<typeof plan, number>));
+      }
+      case Op.Unmap: {
+        const plan = vspace.decodeUnmap(core, caller, req);
+        return done(plan, () => vspace.performUnmap(core, plan as { word: number }));
+      }
+      case Op.Read: {
+        const pieces = vspace.translate(core, caller, req.vaddr, req.n, false);
+        return typeof pieces === 'number' ? fail(pieces) : { errno: 0, value: vspace.readPieces(core, pieces) };
+      }
+      case Op.Write: {
+        const bytes = req.bytes;
+        if (!(bytes instanceof Uint8Array)) return fail(Errno.EINVAL);
+        const pieces = vspace.translate(core, caller, req.vaddr, bytes.length, true);
+        return done(pieces, () => vspace.writePieces(core, pieces as Exclude<typeof pieces, number>, bytes));
+      }
+      case Op.View: {
+        const pieces = vspace.translate(core, caller, req.vaddr, req.n, false);
+        if (typeof pieces === 'number') return fail(pieces);
+        const range = vspace.contiguous(pieces);
+        return typeof range === 'number' ? fail(range) : { errno: 0, value: range };
       }
       default:
         return this.unsupported(caller, req);

@@ -15,6 +15,9 @@ import type { PhysicalMemory } from './physical.ts';
 import { type Devices, type Slots, isDevice } from './slots.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
+/** The object page in a binding word (mapping entries carry flags above it). */
+export const OBJECT_MASK = 0x000fffff;
+
 /** The most objects the cycle check examines before it assumes reachability. */
 const GROUP_LIMIT = 512;
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
@@ -107,7 +110,7 @@ export class Lifetime {
 
   /** Cuts the binding held in the field at word index `word`, dropping its reference. */
   unbind(word: number): void {
-    const object = this.words[word];
+    const object = this.words[word] & OBJECT_MASK;
     if (object === 0) return;
     this.words[word] = 0;
     this.dropBinding(object, word);

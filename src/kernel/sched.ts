@@ -42,6 +42,14 @@ export interface TaskRecord {
   gen: number;
   /** An answer that arrived while the task was suspended, delivered on resume. */
   held: SyscallResult | null;
+  /** Capabilities a blocked sender attaches (caddrs of its CSpace, and whether each moves). */
+  attached: Array<{ caddr: number; move: boolean }>;
+  /** Landing slots a blocked receiver or caller offers (global slot indexes). */
+  landing: number[];
+  /** Whether the Endpoint cap the task receives on has GRANT (its replies may carry caps). */
+  grant: boolean;
+  /** Whether the task's pending answer (its Reply cap) may carry caps. */
+  replyGrant: boolean;
 }
 
 const NO_EFFECTS: Effect[] = [];
@@ -63,7 +71,18 @@ export class Scheduler {
 
   /** Makes the record of a task being started. */
   admit(task: number): TaskRecord {
-    const record: TaskRecord = { blockedOn: 0, call: null, replyTo: 0, replyGen: 0, gen: ++this.generation, held: null };
+    const record: TaskRecord = {
+      blockedOn: 0,
+      call: null,
+      replyTo: 0,
+      replyGen: 0,
+      gen: ++this.generation,
+      held: null,
+      attached: [],
+      landing: [],
+      grant: false,
+      replyGrant: false,
+    };
     this.records.set(task, record);
     return record;
   }

@@ -77,6 +77,11 @@ export class Slots {
     const w = s * WORDS_PER_SLOT;
     this.words[w + 1] = object;
     this.words[w + 2] = badge >>> 0;
+    if (type === ObjectType.Reply) {
+      // A Reply cap counts no reference: it is one-shot and never copied.
+      this.words[w + 3] = 0;
+      return;
+    }
     const heads = this.heads(type);
     this.words[w + 3] = heads[object];
     heads[object] = s;
@@ -86,7 +91,7 @@ export class Slots {
   clear(s: number): void {
     const type = this.type(s);
     if (type === ObjectType.Null) return;
-    this.unlink(s, type, this.object(s));
+    if (type !== ObjectType.Reply) this.unlink(s, type, this.object(s));
     const w = s * WORDS_PER_SLOT;
     this.words[w] = 0;
     this.words[w + 1] = 0;

@@ -15,6 +15,8 @@ export interface TaskContext {
   sched: Scheduler;
   eps: Endpoints;
   ipc: Ipc;
+  /** Takes a task out of the queue of the object (Endpoint or Notification) it is blocked on. */
+  unqueue(task: number, object: number): void;
 }
 
 /** Exit message labels on the fault Endpoint. */
@@ -146,7 +148,7 @@ export function decodeControl(core: Core, task: number, caddr: unknown, resume: 
 export function performSuspend(ctx: TaskContext, target: number): void {
   const record = ctx.sched.record(target);
   if (record && record.blockedOn > 0) {
-    ctx.eps.unqueue(target, record.blockedOn);
+    ctx.unqueue(target, record.blockedOn);
     record.blockedOn = 0;
   }
   ctx.sched.setState(target, TaskState.Suspended);
@@ -156,7 +158,7 @@ export function performSuspend(ctx: TaskContext, target: number): void {
 function cancelWaits(ctx: TaskContext, task: number): void {
   const record = ctx.sched.record(task);
   if (!record) return;
-  if (record.blockedOn > 0) ctx.eps.unqueue(task, record.blockedOn);
+  if (record.blockedOn > 0) ctx.unqueue(task, record.blockedOn);
   ctx.ipc.dropReply(task);
   record.blockedOn = 0;
   record.call = null;
