@@ -125,7 +125,8 @@ function checkSlotsAndRefs(core: Core, live: number[], out: string[]): void {
       if (slots.rights(s) > Rights.ALL) out.push(`${where}: rights ${slots.rights(s)} has unknown bits`);
       if (slots.flags(s) !== 0) out.push(`${where}: flags ${slots.flags(s)} are not zero`);
       const object = slots.object(s);
-      const badgeable = type === ObjectType.Endpoint || type === ObjectType.Notification;
+      // (A Reply cap's badge word holds the generation of its call.)
+      const badgeable = type === ObjectType.Endpoint || type === ObjectType.Notification || type === ObjectType.Reply;
       if (!badgeable && slots.badge(s) !== 0) out.push(`${where}: ${typeName(type)} cap carries a badge`);
       if (isDevice(type)) {
         deviceCaps.set(object, (deviceCaps.get(object) ?? 0) + 1);
