@@ -43,6 +43,7 @@ const control = {
       threads: config.threads,
       channels: pooled.map((c) => c.buffer),
       bell: bell.buffer,
+      memory: kernel.core.phys.buffer,
       threadGone: (threadId) => loop?.threadGone(threadId),
     });
     loop = new KernelLoop(kernel, launcher, outlet, bell, pooled);

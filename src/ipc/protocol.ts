@@ -41,11 +41,14 @@ export interface ThreadData {
 export interface PoolThreadData extends ThreadData {
   channels: SharedArrayBuffer[];
   bell: SharedArrayBuffer;
+  /** Physical memory, for zero-copy views of a task's own pages. */
+  memory: SharedArrayBuffer;
 }
 
 /** workerData of a dedicated task thread. */
 export interface DedicatedThreadData extends ThreadData {
   bell: SharedArrayBuffer;
+  memory: SharedArrayBuffer;
   job: TaskJob;
 }
 

@@ -13,6 +13,6 @@ if (!channelData) throw new Error('a dedicated thread needs a channel');
 const channel = new Channel(channelData.buffer, channelData.index);
 if (!channel.claim(threadId)) throw new Error(`channel ${channelData.index} is already owned`);
 guardThread();
-await runJob(new ThreadRuntime(channel, new KernelBell(data.bell)), data.job);
+await runJob(new ThreadRuntime(channel, new KernelBell(data.bell), data.memory), data.job);
 
 export default undefined;

@@ -13,6 +13,7 @@ export interface LauncherOptions {
   threads: number;
   channels: SharedArrayBuffer[];
   bell: SharedArrayBuffer;
+  memory: SharedArrayBuffer;
   /** A pooled thread has gone (its id), so its channel can be freed. */
   threadGone: (threadId: number) => void;
 }
@@ -28,7 +29,12 @@ export class ThreadLauncher implements Launcher {
   private closed = false;
 
   constructor(private readonly options: LauncherOptions) {
-    const workerData: PoolThreadData = { entry: threadEntry('pool-thread'), channels: options.channels, bell: options.bell };
+    const workerData: PoolThreadData = {
+      entry: threadEntry('pool-thread'),
+      channels: options.channels,
+      bell: options.bell,
+      memory: options.memory,
+    };
     this.pool = new Piscina({
       filename: BOOTSTRAP.href,
       minThreads: options.threads,
@@ -53,7 +59,7 @@ export class ThreadLauncher implements Launcher {
       );
       return;
     }
-    const workerData: DedicatedThreadData = { entry: threadEntry('dedicated-thread'), bell: this.options.bell, job };
+    const workerData: DedicatedThreadData = { entry: threadEntry('dedicated-thread'), bell: this.options.bell, memory: this.options.memory, job };
     const worker = new Worker(BOOTSTRAP, { workerData });
     let failure: Fault | undefined;
     worker.on('error', (error) => (failure = faultOf(error, 'the dedicated thread failed')));

@@ -13,6 +13,6 @@ let runtime: ThreadRuntime | undefined;
 guardThread();
 
 export default async function runPooledTask(job: TaskJob): Promise<void> {
-  runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), new KernelBell(data.bell));
+  runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), new KernelBell(data.bell), data.memory);
   await runJob(runtime, job);
 }

@@ -49,6 +49,8 @@ export class ThreadRuntime {
   constructor(
     readonly channel: Channel,
     private readonly bell: KernelBell,
+    /** Physical memory: views of a task's own pages are windows on it. */
+    readonly memory: SharedArrayBuffer,
   ) {
     this.writer = requestWriter(channel);
     this.decoder = new Decoder(channel.responses.data);

@@ -181,6 +181,17 @@ export class Sys {
     return this.request({ op: Op.Read, vaddr, n }) as Promise<Uint8Array>;
   }
 
+  /**
+   * A zero-copy window on the task's own memory, when [vaddr, vaddr + n) is
+   * backed by physically contiguous pages (EFAULT otherwise). Writes through
+   * it are not checked against read-only mappings: isolation in one process
+   * is cooperative (see the README's threat model).
+   */
+  async view(vaddr: number, n: number): Promise<Uint8Array> {
+    const { phys, length } = (await this.request({ op: Op.View, vaddr, n })) as { phys: number; length: number };
+    return new Uint8Array(this.runtime.memory, phys, length);
+  }
+
   async write(vaddr: number, bytes: Uint8Array): Promise<void> {
     await this.request({ op: Op.Write, vaddr, bytes });
   }
