@@ -7,7 +7,7 @@ import { measureBaselines, type BaselineResults } from './baselines/baselines.ts
 import { baselinesReport } from './baselines/report.ts';
 import { type BenchOptions, type BenchReport, formatTable, machineInfo } from './harness.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
-import { benchP1, benchP3, benchP6, benchP8, p1Report, p3Report, p6Report, p8Report } from './system.ts';
+import { benchP1, benchP2, benchP3, benchP6, benchP8, p1Report, p2Report, p3Report, p6Report, p8Report } from './system.ts';
 
 interface SuiteContext {
   options: BenchOptions;
@@ -23,6 +23,7 @@ interface SuiteEntry {
 const ENTRIES: SuiteEntry[] = [
   { id: 'B', title: 'raw baselines B1-B5 (round trips between two threads)', run: async (c) => baselinesReport(await c.baselines()) },
   { id: 'P1', title: 'null system call round trip, one task (vs B2)', run: async (c) => p1Report(await benchP1(c.options, (await c.baselines()).B2.roundTripNs.median)) },
+  { id: 'P2', title: 'call + reply between tasks on two threads, plain and carrying a Memory cap (P2, P4)', run: async (c) => p2Report(await benchP2(c.options, (await c.baselines()).B2.roundTripNs.median)) },
   { id: 'P3', title: '64 pooled tasks on one thread vs one task', run: async (c) => p3Report(await benchP3(c.options)) },
   { id: 'P5', title: 'core ALLOC + DESTROY of a Page in a fragmented area', run: async (c) => p5Report(await benchP5(c.options)) },
   { id: 'P6', title: 'starting a pooled task', run: async (c) => p6Report(await benchP6(c.options)) },

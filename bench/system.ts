@@ -60,6 +60,46 @@ export function p1Report(r: P1Result): BenchReport {
   };
 }
 
+export interface P2Result {
+  plain: Stats;
+  copy: Stats;
+  move: Stats;
+  b2Ns: number;
+}
+
+/** P2 and P4: call + reply between tasks on two threads, plain and carrying a Memory cap. */
+export async function benchP2(options: BenchOptions, b2Ns: number): Promise<P2Result> {
+  const argv = options.quick ? ['3000', '3'] : ['20000', '5'];
+  const r = (await runInit(program('p2-init'), [...argv, 'plain', 'copy', 'move'], 1)) as Record<'plain' | 'copy' | 'move', number[]>;
+  return { plain: summarize(r.plain), copy: summarize(r.copy), move: summarize(r.move), b2Ns };
+}
+
+export function p2Report(r: P2Result): BenchReport {
+  const ratio = r.plain.median / r.b2Ns;
+  const rate = (s: Stats) => r.plain.median / s.median;
+  const row = (name: string, s: Stats) => [name, fmtNs(s.median), fmtNs(s.min), fmtNs(s.max), spread(s)];
+  return {
+    id: 'P2',
+    title: 'IPC call + reply between tasks on two threads (P2), carrying a Memory cap (P4)',
+    tables: [
+      {
+        columns: ['round trip', 'median', 'min', 'max', 'spread'],
+        rows: [row('call + reply', r.plain), row('with a Memory cap by copy', r.copy), row('with a Memory cap by move', r.move), ['B2 (same run)', fmtNs(r.b2Ns), '', '', '']],
+      },
+    ],
+    verdicts: [
+      { goal: 'P2 <= 2.6 x B2', measured: `${ratio.toFixed(2)} x`, met: ratio <= 2.6 },
+      { goal: 'P4 copy >= 0.8 x the rate of P2', measured: `${rate(r.copy).toFixed(2)} x`, met: rate(r.copy) >= 0.8 },
+      { goal: 'P4 move >= 0.8 x the rate of P2', measured: `${rate(r.move).toFixed(2)} x`, met: rate(r.move) >= 0.8 },
+    ],
+    notes: [
+      'client: init on a pooled thread; server: a task on a dedicated thread answering with recv then reply (no combined reply-and-receive exists)',
+      'copy: the server also destroys its copy after each reply (one more system call); move: the cap goes there and back with no extra call',
+    ],
+    data: r,
+  };
+}
+
 export interface P3Result {
   tasks: number;
   one: Stats;
