@@ -207,4 +207,6 @@ export interface Identity {
   refs?: number;
   /** Radix of a CSpace. */
   radix?: number;
+  /** State of a Task: 'inactive', 'ready', 'blocked', 'suspended' or 'exited'. */
+  state?: string;
 }

@@ -12,7 +12,7 @@
 import { Errno, type Identity, MAX_RADIX, ObjectType, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
 import { Slots } from './slots.ts';
-import { Tcb, tcbWord } from './tcb.ts';
+import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
 
 /** The first page of the task's bound CSpace, or 0. */
 export function cspaceOf(core: Core, task: number): number {
@@ -80,6 +80,7 @@ export function describe(core: Core, s: number): Identity {
   }
   if (type !== ObjectType.Reply) identity.refs = core.life.refs(type, object);
   if (type === ObjectType.CSpace) identity.radix = core.objects.size[object];
+  if (type === ObjectType.Task) identity.state = TASK_STATE_NAMES[core.phys.words[tcbWord(object, Tcb.State)]];
   return identity;
 }
 

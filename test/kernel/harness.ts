@@ -2,7 +2,7 @@
 // test make init's system calls by name, getting either the value or the
 // errno name back.
 
-import { bootKernel, errnoName, Op, type BootInfo, type CoreBootOptions, type Kernel } from '../../src/kernel/index.ts';
+import { bootKernel, errnoName, type Identity, Op, type BootInfo, type CoreBootOptions, type Kernel } from '../../src/kernel/index.ts';
 
 export type Dest = number | { cspace: number; slot: number };
 
@@ -16,7 +16,7 @@ export interface CoreSystem {
   ok<T = unknown>(op: number, args: Record<string, unknown>): T;
   free(mem: number): number;
   alloc(mem: number, type: number, dest: Dest, opts?: { size?: number; count?: number }): string;
-  identify(cap: number): { type: number; rights: number; badge: number; phys?: number; pages?: number; refs?: number; radix?: number };
+  identify(cap: number): Identity;
   copy(dest: Dest, src: number, opts?: { rights?: number; badge?: number }): string;
   move(dest: Dest, src: number): string;
   destroy(...caps: Dest[]): string;

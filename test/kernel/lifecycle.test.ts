@@ -36,6 +36,7 @@ describe('start', () => {
     const page = sys.identify(100).phys! / 4096;
     expect(sys.kernel.takeEffects()).toEqual([{ kind: 'start', task: page, program: 'x.js', arg, thread: 'dedicated' }]);
     expect(sys.kernel.sched.state(page)).toBe(TaskState.Ready);
+    expect(sys.identify(100).state).toBe('ready');
     expect(sys.errno(Op.Start, { cap: 100, program: 'x.js' })).toBe('EBUSY');
     expect(sys.errno(Op.Configure, { cap: 100, cspace: 101 })).toBe('EBUSY');
     sys.clean();

@@ -41,6 +41,7 @@ export type Identity = {
   pages?: number;
   refs?: number;
   radix?: number;
+  state?: string;
 };
 export type Result = { errno: number; value?: unknown };
 /** A Memory area: page flags (true = taken) and the placement state; `mark` is the bump pointer. */
@@ -238,6 +239,8 @@ export class RefKernel {
     }
     id.refs = this.refs(cap.obj);
     if (cap.type === T.CSpace) id.radix = this.obj(cap.obj).radix;
+    // The model never starts a task: only init runs.
+    if (cap.type === T.Task) id.state = cap.obj === this.initTask ? 'ready' : 'inactive';
     return { errno: 0, value: id };
   }
 
