@@ -9,6 +9,7 @@ const USAGE = `usage: caduceus <command> [options]
 commands:
   run <init-module>   boot a system and run it until init exits
   bench [--json]      the benchmark suite, with raw baselines measured in the same run
+  inspect <source>    objects, capabilities, memory map and graphs of a snapshot
 
 ${RUN_USAGE}`;
 
@@ -17,6 +18,7 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   run: async () => runCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
+  inspect: async () => (await import('./inspect.ts')).inspectCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

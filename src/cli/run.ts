@@ -1,15 +1,17 @@
 // `caduceus run <init-module> [--memory 64MiB] [--threads N] [-- argv...]`:
 // boots a system, prints its Console output, and exits with init's code.
 
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { boot } from '../host/boot.ts';
 import { parseCount, parseSize, UsageError } from './args.ts';
 
-export const RUN_USAGE = `usage: caduceus run <init-module> [--memory 64MiB] [--threads N] [-- argv...]
+export const RUN_USAGE = `usage: caduceus run <init-module> [--memory 64MiB] [--threads N] [--snapshot FILE] [-- argv...]
 
   <init-module>   the init task's module (.ts or .js)
   --memory SIZE   physical memory, whole pages, 1MiB to 4GiB (default 64MiB)
   --threads N     pooled task threads (default: available cores)
+  --snapshot FILE write the kernel's state as init exits (see caduceus inspect)
   -- argv...      passed to init in BootInfo.argv`;
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -20,6 +22,7 @@ export async function runCommand(args: string[]): Promise<number> {
     options: {
       memory: { type: 'string' },
       threads: { type: 'string' },
+      snapshot: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -34,11 +37,13 @@ export async function runCommand(args: string[]): Promise<number> {
     argv,
     memory: values.memory === undefined ? undefined : parseSize(values.memory, '--memory'),
     threads: values.threads === undefined ? undefined : parseCount(values.threads, '--threads'),
+    snapshotAtExit: values.snapshot !== undefined,
   });
   const stop = () => void system.shutdown().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {
     const status = await system.exited;
+    if (values.snapshot !== undefined && status.snapshot) writeFileSync(values.snapshot, `${JSON.stringify(status.snapshot, null, 1)}\n`);
     if (status.fault) {
       process.stderr.write(`init failed: ${status.fault.name}: ${status.fault.message}\n`);
       if (status.fault.stack) process.stderr.write(`${status.fault.stack}\n`);

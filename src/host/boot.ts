@@ -21,6 +21,8 @@ export interface ExitStatus {
   value?: unknown;
   /** Set when init threw (or its thread died, or it was killed). */
   fault?: Fault;
+  /** The kernel's state just before init exited (with boot's snapshotAtExit). */
+  snapshot?: Snapshot;
 }
 
 export interface SystemStats extends KernelStats {
@@ -70,6 +72,7 @@ export async function boot(options: BootOptions): Promise<System> {
       const status: ExitStatus = { code: event.code };
       if (event.value !== undefined) status.value = deserialize(event.value);
       if (event.fault !== undefined) status.fault = event.fault;
+      if (event.snapshot !== undefined) status.snapshot = event.snapshot as Snapshot;
       settle(status);
     }
   });

@@ -48,6 +48,7 @@ const control = {
     });
     loop = new KernelLoop(kernel, launcher, outlet, bell, pooled);
     loop.startInit(init);
+    loop.snapshotAtInitExit = config.snapshotAtExit;
     loop.launch(init, config.initUrl, serialize(bootInfo), 'pool');
     loop.run();
     return { pages: config.pages, regions: bootInfo.memory.map((m) => m.pages) };

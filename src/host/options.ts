@@ -20,6 +20,8 @@ export interface BootOptions {
   threads?: number;
   /** Sink for Console output (default: standard output). */
   console?: (line: string, task: number) => void;
+  /** Take a snapshot as init exits, before its objects are reclaimed: ExitStatus.snapshot. */
+  snapshotAtExit?: boolean;
 }
 
 export interface BootConfig {
@@ -28,6 +30,7 @@ export interface BootConfig {
   pages: number;
   regions: number[] | undefined;
   threads: number;
+  snapshotAtExit: boolean;
 }
 
 export class BootError extends Error {
@@ -37,7 +40,7 @@ export class BootError extends Error {
   }
 }
 
-const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console']);
+const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit']);
 export const DEFAULT_MEMORY = 64 * 1024 * 1024;
 export const MAX_THREADS = 256;
 
@@ -91,5 +94,6 @@ export function checkOptions(options: unknown): BootConfig {
     throw new BootError(`'threads' must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
   }
   if (o.console !== undefined && typeof o.console !== 'function') throw new BootError("'console' must be a function (line, task) => void");
-  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads };
+  if (o.snapshotAtExit !== undefined && typeof o.snapshotAtExit !== 'boolean') throw new BootError("'snapshotAtExit' must be true or false");
+  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true };
 }

@@ -55,3 +55,27 @@ describe('the handoff demo (npm start)', () => {
     expect(r.stdout).toMatch(/all taken back: 16116 free \(every page came home\)/);
   });
 });
+
+describe('caduceus run --snapshot and caduceus inspect', () => {
+  it('writes the state as init exits and renders it every way', async () => {
+    const file = `${root}/test/.snapshot-${process.pid}.json`;
+    const r = await caduceus('run', 'test/fixtures/exit-code.ts', '--threads', '1', '--snapshot', file);
+    expect(r.code).toBe(40);
+    const text = await caduceus('inspect', file);
+    expect(text.stdout).toMatch(/^-- caduceus snapshot: 16384 pages of 4096 bytes/);
+    expect(text.stdout).toMatch(/16: memory_107000 \(RWG\)/);
+    expect(text.stdout).toMatch(/root area \(all of physical memory\): 16384 pages/);
+    expect((await caduceus('inspect', '--format', 'dot', file)).stdout).toMatch(/^digraph caduceus \{/);
+    expect((await caduceus('inspect', '--format', 'mermaid', file)).stdout).toMatch(/^graph LR/);
+    expect((await caduceus('inspect', '--format', 'pie', file)).stderr).toMatch(/--format takes one of text, map, dot, mermaid/);
+    expect((await caduceus('inspect', 'package.json')).stderr).toMatch(/is not a snapshot/);
+    const { unlinkSync } = await import('node:fs');
+    unlinkSync(file);
+  });
+
+  it('inspects an init module by running it', async () => {
+    const r = await caduceus('inspect', '--format', 'map', 'test/fixtures/exit-code.ts');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/area memory_107000: 16121 pages, 5 metadata, 16116 free, fresh/);
+  });
+});

@@ -11,11 +11,12 @@ import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, readRequests, responseWriter, Status, type RequestFrame } from '../../ipc/wire.ts';
 import { ObjectType, Op } from '../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
+import { type Snapshot, takeSnapshot } from '../snapshot.ts';
 
 /** Where the host hears what happens. */
 export interface Outlet {
   print(text: string, task: number): void;
-  exit(status: { code: number; value?: Uint8Array; fault?: Fault }): void;
+  exit(status: { code: number; value?: Uint8Array; fault?: Fault; snapshot?: Snapshot }): void;
   /** A task other than init faulted with no fault Endpoint to hear it. */
   unheard(task: number, fault: Fault): void;
 }
@@ -51,6 +52,9 @@ export class KernelLoop {
   private running = false;
   private stopped: Promise<void> | null = null;
   initPage = 0;
+  /** Take a snapshot as init exits, before its world is reclaimed. */
+  snapshotAtInitExit = false;
+  private initSnapshot: Snapshot | undefined;
   /** Counters for stats(). */
   readonly counts = { passes: 0, parks: 0, frames: 0, killed: 0 };
 
@@ -142,6 +146,7 @@ export class KernelLoop {
       return;
     }
     if (entry.channel === -1) entry.channel = channel;
+    if (entry.page === this.initPage && isExit(frame.request)) this.beforeInitExits();
     const result = this.kernel.invoke(entry.page, frame.request);
     if (result === null) entry.seq = frame.seq;
     else this.reply(entry, frame.seq, result);
@@ -205,7 +210,7 @@ export class KernelLoop {
           this.pages.delete(effect.task);
         }
         if (effect.task === this.initPage) {
-          this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault });
+          this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot });
         } else if (effect.fault && !effect.heard) {
           this.outlet.unheard(effect.task * 4096, effect.fault);
         }
@@ -240,6 +245,7 @@ export class KernelLoop {
   private threadEnded(entry: TaskEntry, error?: Fault): void {
     if (!entry.exited && !entry.killed && this.kernel.core.objects.isLive(entry.page, ObjectType.Task)) {
       const fault = error ?? { name: 'Error', message: 'the task ended without telling the kernel' };
+      if (entry.page === this.initPage) this.beforeInitExits();
       this.kernel.invoke(entry.page, { op: Op.Exit, code: 1, fault });
       this.applyEffects();
       this.publish();
@@ -268,10 +274,18 @@ export class KernelLoop {
     }
   }
 
+  private beforeInitExits(): void {
+    if (this.snapshotAtInitExit && this.initSnapshot === undefined) this.initSnapshot = takeSnapshot(this.kernel);
+  }
+
   /** Tasks known to the loop, for stats. */
   taskCount(): number {
     return this.tids.size;
   }
+}
+
+function isExit(request: unknown): boolean {
+  return typeof request === 'object' && request !== null && (request as { op?: unknown }).op === Op.Exit;
 }
 
 function turn(): Promise<void> {
