@@ -1,0 +1,60 @@
+// Every example runs with `caduceus run`, ends well, and says what it should.
+
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function run(example: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = ['bin/caduceus.mjs', 'run', `examples/${example}/init.ts`, ...(argv.length > 0 ? ['--', ...argv] : [])];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('examples', () => {
+  it('hello: every cost predicted exactly, every page back', async () => {
+    const r = await run('hello');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('MISMATCH');
+    expect(r.stdout).toMatch(/CSpace\s+\(size 12\) costs 16 page\(s\)/);
+    expect(r.stdout).toMatch(/the 1000-page child pays 1 page of its own metadata, so it has 999 free/);
+    expect(r.stdout).toMatch(/16116 free again \(as at boot\)/);
+  });
+
+  it('ping-pong: prints the round-trip times', async () => {
+    const r = await run('ping-pong', '500');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/500 round trips \(call \+ reply\) between a pooled and a dedicated thread/);
+    expect(r.stdout).toMatch(/min [\d.]+ µs, median [\d.]+ µs, p99 [\d.]+ µs, max [\d.]+ µs/);
+  });
+
+  it('memory-handoff: copy, move, ERANGE at the 257th reference, revoke, everything back', async () => {
+    const r = await run('memory-handoff');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('the Memory now has 2 references');
+    expect(r.stdout).toContain('bob: the 257th reference: ERANGE');
+    expect(r.stdout).toContain('alice reports: my 8 Pages are all gone (Null)');
+    expect(r.stdout).toContain('everything returned: 16116 free (as at boot)');
+  });
+
+  it('dma-contiguous: contiguous Pages from a fresh area viewed as one array; not from a fragmented one', async () => {
+    const r = await run('dma-contiguous');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/8 Pages from a fresh child area .*: physically contiguous/);
+    expect(r.stdout).toMatch(/one 32768-byte view spans all 8 pages; bytes 4090\.\.4101 read back as 74,75,76/);
+    expect(r.stdout).toMatch(/a view across them is EFAULT/);
+  });
+
+  it('supervisor: the same seed makes the same crashes and restarts', async () => {
+    const decisions = (out: string) => out.split('\n').filter((l) => l.startsWith('supervisor:')).sort();
+    const [a, b] = await Promise.all([run('supervisor', '11'), run('supervisor', '11')]);
+    expect(a.code).toBe(0);
+    expect(decisions(a.stdout)).toEqual(decisions(b.stdout));
+    expect(a.stdout).toMatch(/supervisor: \d+ crash\(es\) handled; every page back/);
+    expect(a.stdout).toMatch(/restarting, attempt 2/);
+  });
+});
