@@ -18,7 +18,7 @@ export default task(async (sys, boot: BootInfo) => {
   // A fresh child area: its Pages come out in ascending, adjacent order.
   await sys.alloc(mem, T.Memory, 200, { size: PAGES + 1 });
   await sys.alloc(200, T.Page, 201, { count: PAGES });
-  const phys = [];
+  const phys: number[] = [];
   for (let i = 0; i < PAGES; i++) phys.push((await sys.identify(201 + i)).phys ?? 0);
   const adjacent = phys.every((p, i) => i === 0 || p === phys[i - 1] + 4096);
   await say(`${PAGES} Pages from a fresh child area at 0x${phys[0].toString(16)}..0x${(phys[PAGES - 1] + 4095).toString(16)}: ${adjacent ? 'physically contiguous' : 'NOT contiguous'}`);

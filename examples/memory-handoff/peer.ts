@@ -10,7 +10,7 @@ export default task(async (sys, arg: { name: string }) => {
     await sys.send(2, { caps: [{ cap: 10, move: true }] });
     await say(`moved the cap on to bob: slot 10 now holds ${(await sys.identify(10)).type === 0 ? 'nothing' : 'something'}`);
     await sys.recv(1); // after the revoke
-    const alive = [];
+    const alive: number[] = [];
     for (let i = 0; i < 8; i++) alive.push((await sys.identify(20 + i)).type);
     await sys.send(2, { data: `my 8 Pages are ${alive.every((t) => t === 0) ? 'all gone (Null)' : 'STILL THERE'}` });
     return 0;
