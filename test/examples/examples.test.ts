@@ -57,4 +57,13 @@ describe('examples', () => {
     expect(a.stdout).toMatch(/supervisor: \d+ crash\(es\) handled; every page back/);
     expect(a.stdout).toMatch(/restarting, attempt 2/);
   });
+
+  it('kv-server (npm start): clients by badge, values in shared Pages, a deferred answer, every page back', async () => {
+    const r = await run('kv-server', '3', '300');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('watcher: WAIT on "announcement" was answered later: "the last client says hello"');
+    for (const id of [1, 2, 3]) expect(r.stdout).toMatch(new RegExp(`client ${id}: 300 requests in \\d+ ms \\(\\d+/s\\), 0 wrong values`));
+    expect(r.stdout).toMatch(/all clients: 900 requests, \d+\/s together, 0 wrong values; the server exited with code 0/);
+    expect(r.stdout).toContain('revoked everything: every page back');
+  });
 });

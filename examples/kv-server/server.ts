@@ -1,0 +1,51 @@
+// The key-value server. Slot 1: the service Endpoint. Its VSpace maps every
+// client's shared Page. WAIT on a missing key keeps the caller's Reply cap
+// (storeReply) and answers when some client PUTs that key.
+import { task } from 'caduceus/task';
+import { decode, encode, MAX_VALUE, Op, type Request, Status, VALUE_ADDR } from './protocol.ts';
+
+export default task(async (sys, arg: { clients: number }) => {
+  const store = new Map<string, Uint8Array>();
+  const waiters = new Map<string, Array<{ client: number; slot: number }>>();
+  const freeSlots = Array.from({ length: 150 }, (_, i) => 100 + i); // Null slots of its radix-8 CSpace
+  const page = (client: number) => VALUE_ADDR + client * 4096;
+  let stopped = 0;
+  let deferred = 0;
+  let requests = 0;
+  while (stopped < arg.clients) {
+    const msg = await sys.recv(1);
+    requests++;
+    const client = msg.badge;
+    const req = decode<Request>(msg.data);
+    if (msg.label === Op.Put) {
+      const value = await sys.read(page(client), Math.min(req.length ?? 0, MAX_VALUE));
+      store.set(req.key, value);
+      await sys.reply({ label: Status.Ok });
+      for (const w of waiters.get(req.key) ?? []) {
+        await sys.write(page(w.client), value);
+        await sys.send(w.slot, { label: Status.Ok, data: encode({ length: value.length }) });
+        freeSlots.push(w.slot);
+      }
+      waiters.delete(req.key);
+    } else if (msg.label === Op.Get || msg.label === Op.Wait) {
+      const value = store.get(req.key);
+      if (value) {
+        await sys.write(page(client), value);
+        await sys.reply({ label: Status.Ok, data: encode({ length: value.length }) });
+      } else if (msg.label === Op.Get) {
+        await sys.reply({ label: Status.Missing });
+      } else {
+        const slot = freeSlots.pop() as number;
+        await sys.storeReply(slot); // answer later, when the key arrives
+        deferred++;
+        const list = waiters.get(req.key) ?? [];
+        list.push({ client, slot });
+        waiters.set(req.key, list);
+      }
+    } else if (msg.label === Op.Stop) {
+      stopped++;
+      await sys.reply({ label: Status.Ok });
+    }
+  }
+  return { keys: store.size, deferred, requests };
+});
