@@ -10,6 +10,7 @@ commands:
   run <init-module>   boot a system and run it until init exits
   bench [--json]      the benchmark suite, with raw baselines measured in the same run
   inspect <source>    objects, capabilities, memory map and graphs of a snapshot
+  stress              the capability-handoff stress workload, with injected faults
 
 ${RUN_USAGE}`;
 
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => runCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
   inspect: async () => (await import('./inspect.ts')).inspectCommand,
+  stress: async () => (await import('./stress.ts')).stressCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -79,3 +79,20 @@ describe('caduceus run --snapshot and caduceus inspect', () => {
     expect(r.stdout).toMatch(/area memory_107000: 16121 pages, 5 metadata, 16116 free, fresh/);
   });
 });
+
+describe('caduceus stress', () => {
+  it('runs a seeded workload under injected faults and reports no loss, no violation, every page back', async () => {
+    const r = await caduceus('stress', '--tasks', '10', '--seconds', '2', '--seed', '5', '--faults', 'kill,throw,destroy-endpoint');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^stress report \(seed 5\)/);
+    expect(r.stdout).toMatch(/messages: \d+ delivered, 0 lost, 0 doubled \(servers saw 0 gaps, 0 repeats\)/);
+    expect(r.stdout).toMatch(/pages: (\d+) free at boot, \1 after teardown \(every page back\)/);
+    expect(r.stdout).toMatch(/invariant checks: \d+, violations: 0/);
+  });
+
+  it('refuses unknown faults', async () => {
+    const r = await caduceus('stress', '--faults', 'kill,explode');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--faults takes kill, throw, destroy-endpoint, got 'explode'/);
+  });
+});

@@ -1,0 +1,179 @@
+// The init of `caduceus stress`: builds servers and clients (see worker.ts),
+// lets them run, injects seeded faults, stops everything, reconciles the
+// sequence numbers, destroys it all and checks that every page came back.
+// argv: tasks, seconds, seed, faults (comma list of kill, throw, destroy-endpoint).
+import { ObjectType as T, Rights } from '../kernel/abi.ts';
+import type { BootInfo } from '../kernel/boot.ts';
+import type { Sys } from '../workers/sys.ts';
+import { task } from '../workers/task.ts';
+import { Control, Label, rng, Slot } from './rng.ts';
+
+interface Worker {
+  id: number;
+  role: 'server' | 'client';
+  task: number;
+  cspace: number;
+  share: number;
+  control: number;
+  /** Servers: the Memory their inbox came from, and the inbox. */
+  inboxMemory?: number;
+  inbox?: number;
+  servers?: number[];
+  fate: 'running' | 'killed' | 'threw' | 'inbox destroyed';
+}
+
+const SERVERS_PER_CLIENT = 8;
+const dec = new TextDecoder();
+
+export default task(async (sys: Sys, boot: BootInfo) => {
+  const [tasksArg, secondsArg, seedArg, faultsArg = ''] = boot.argv;
+  const tasks = Math.max(2, Number(tasksArg));
+  const seconds = Number(secondsArg);
+  const seed = Number(seedArg) >>> 0;
+  const faults = faultsArg.split(',').filter((f) => f.length > 0);
+  const random = rng(seed);
+  const mem = boot.memory[0].cap;
+  const atBoot = await sys.freePages(mem);
+  let next = boot.free.start;
+  const slot = () => next++;
+  const report = slot();
+  const faultEp = slot();
+  await sys.alloc(mem, T.Endpoint, report);
+  await sys.alloc(mem, T.Endpoint, faultEp);
+  const nServers = Math.max(1, Math.floor(tasks / 2));
+  const workers: Worker[] = [];
+  for (let id = 0; id < tasks; id++) {
+    const role = id < nServers ? 'server' : 'client';
+    const w: Worker = { id, role, task: slot(), cspace: slot(), share: slot(), control: slot(), fate: 'running' };
+    await sys.alloc(mem, T.Memory, w.share, { size: 48 });
+    await sys.alloc(w.share, T.Task, w.task);
+    await sys.alloc(w.share, T.CSpace, w.cspace, { size: 5 });
+    await sys.alloc(w.share, T.Notification, w.control);
+    await sys.copy({ cspace: w.cspace, slot: Slot.Share }, w.share);
+    await sys.copy({ cspace: w.cspace, slot: Slot.Control }, w.control, { rights: Rights.READ });
+    await sys.copy({ cspace: w.cspace, slot: Slot.Report }, report, { rights: Rights.WRITE });
+    if (role === 'server') {
+      w.inboxMemory = slot();
+      w.inbox = slot();
+      await sys.alloc(mem, T.Memory, w.inboxMemory, { size: 2 });
+      await sys.alloc(w.inboxMemory, T.Endpoint, w.inbox);
+      await sys.copy({ cspace: w.cspace, slot: Slot.Inbox }, w.inbox, { rights: Rights.READ | Rights.GRANT });
+    }
+    const fault = slot();
+    await sys.copy(fault, faultEp, { badge: id + 1 });
+    await sys.configure(w.task, { cspace: w.cspace, fault });
+    await sys.destroy(fault);
+    workers.push(w);
+  }
+  const servers = workers.filter((w) => w.role === 'server');
+  const clients = workers.filter((w) => w.role === 'client');
+  for (const [c, w] of clients.entries()) {
+    w.servers = Array.from({ length: Math.min(SERVERS_PER_CLIENT, servers.length) }, (_, j) => (c + j * 7) % servers.length);
+    for (const [j, s] of w.servers.entries()) {
+      await sys.copy({ cspace: w.cspace, slot: Slot.FirstServer + j }, servers[s].inbox as number, { badge: w.id + 1, rights: Rights.WRITE | Rights.GRANT });
+    }
+  }
+  const program = new URL(`./worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url.split('?')[0]);
+  for (const w of workers) {
+    await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0 }, { thread: w.id % 5 === 4 ? 'dedicated' : 'pool' });
+  }
+  await sys.print(boot.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
+
+  // Run, injecting faults now and then.
+  const injected: Record<string, number> = {};
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (faults.length === 0 || random() < 0.5) continue;
+    const kind = faults[Math.floor(random() * faults.length)];
+    const candidates = (kind === 'destroy-endpoint' ? servers : workers).filter((w) => w.fate === 'running');
+    if (candidates.length <= 1 || injected[kind] >= tasks / 6) continue;
+    const w = candidates[Math.floor(random() * candidates.length)];
+    injected[kind] = (injected[kind] ?? 0) + 1;
+    if (kind === 'kill') {
+      w.fate = 'killed';
+      await sys.destroy(w.task, w.cspace, w.share, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
+    } else if (kind === 'throw') {
+      w.fate = 'threw';
+      await sys.signal(await signaller(sys, w.control, Control.Throw));
+      if (w.role === 'server') {
+        // A server blocked in recv sees its control word only with a message;
+        // once it has thrown, callers queued on its inbox must not wait for ever.
+        await sys.send(w.inbox as number, { label: Label.Poke });
+        await sys.destroy(w.inboxMemory as number, w.inbox as number);
+      }
+    } else {
+      w.fate = 'inbox destroyed';
+      await sys.destroy(w.inboxMemory as number, w.inbox as number);
+    }
+  }
+
+  // Stop: clients first, then servers (a message with label 0).
+  const sent = new Map<string, number>();
+  const received = new Map<string, number>();
+  let gaps = 0;
+  let repeats = 0;
+  let ops = 0;
+  const finished = new Set<number>();
+  const collect = async (expected: Set<number>) => {
+    for (const id of finished) expected.delete(id);
+    while (expected.size > 0) {
+      const msg = await sys.recv(report);
+      const r = JSON.parse(dec.decode(msg.data)) as { role: string; counts: Record<string, number>; gaps: number; repeats: number; ops: number; last: boolean };
+      for (const [k, n] of Object.entries(r.counts)) {
+        if (r.role === 'client') sent.set(`${msg.label}->${k}`, n);
+        else received.set(`${Number(k) - 1}->${msg.label}`, n);
+      }
+      if (r.last) {
+        gaps += r.gaps;
+        repeats += r.repeats;
+        ops += r.ops;
+        finished.add(msg.label);
+        expected.delete(msg.label);
+      }
+    }
+  };
+  for (const w of clients) if (w.fate === 'running') await sys.signal(await signaller(sys, w.control, Control.Stop));
+  await collect(new Set(clients.filter((w) => w.fate === 'running').map((w) => w.id)));
+  for (const w of servers) if (w.fate === 'running') await sys.send(w.inbox as number, { label: Label.Stop });
+  await collect(new Set(servers.filter((w) => w.fate === 'running' || w.fate === 'inbox destroyed').map((w) => w.id)));
+
+  // Reconcile: for every client and server that both reported, what one sent the other received.
+  let lost = 0;
+  let doubled = 0;
+  let delivered = 0;
+  const reported = new Set(workers.filter((w) => w.fate === 'running' || (w.fate === 'inbox destroyed' && w.role === 'server')).map((w) => w.id));
+  for (const c of clients) {
+    if (!reported.has(c.id)) continue;
+    for (const [j, s] of (c.servers ?? []).entries()) {
+      const server = servers[s];
+      if (!reported.has(server.id)) continue;
+      const out = sent.get(`${c.id}->${j}`) ?? 0;
+      const got = received.get(`${c.id}->${server.id}`) ?? 0;
+      delivered += out;
+      if (got < out) lost += out - got;
+      if (got > out) doubled += got - out;
+    }
+  }
+  // Fault messages: one per task that ended (the killed ones send none).
+  const endings: Record<string, number> = {};
+  for (;;) {
+    const msg = await sys.nbrecv(faultEp).catch(() => null);
+    if (!msg) break;
+    const key = msg.label === 1 ? 'exit' : 'fault';
+    endings[key] = (endings[key] ?? 0) + 1;
+  }
+  // Tear down everything and check every page came back.
+  for (const w of workers) await sys.destroy(w.task, w.cspace, w.share, w.control, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
+  await sys.destroy(report, faultEp);
+  const atEnd = await sys.freePages(mem);
+  return { servers: servers.length, clients: clients.length, ops, delivered, lost, doubled, gaps, repeats, injected, endings, freeAtBoot: atBoot, freeAtEnd: atEnd };
+});
+
+/** The control Notification to signal, carrying `bits` as its badge (a badged copy, made once per signal). */
+async function signaller(sys: Sys, control: number, bits: number): Promise<number> {
+  const at = 65_000 + bits;
+  await sys.destroy(at);
+  await sys.copy(at, control, { badge: bits });
+  return at;
+}

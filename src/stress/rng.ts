@@ -1,0 +1,30 @@
+// A small seeded generator (mulberry32): the same seed gives the same
+// workload decisions on every run.
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Control bits init signals to a worker's Notification. */
+export const Control = { Stop: 1, Throw: 2 } as const;
+
+/** Labels of messages from init to a server: stop, or look at your control word. */
+export const Label = { Stop: 0, Poke: 0xfffffffe } as const;
+
+/** Slots of a worker's CSpace. */
+export const Slot = {
+  Share: 1, // its own Memory, from which it allocates what it hands on
+  Control: 2, // Notification: init's commands
+  Report: 3, // Endpoint to init
+  Inbox: 4, // servers: the Endpoint clients call
+  Landing: 5, // where a received cap lands
+  Scratch: 6, // what a client allocates to hand on
+  FirstServer: 16, // clients: a badged cap to each server's inbox
+} as const;

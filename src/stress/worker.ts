@@ -1,0 +1,93 @@
+// A stress worker. Servers loop on recv and answer each call, sometimes moving
+// the capability they received back with the answer; clients call random
+// servers, attaching a Memory, an Endpoint or a Page cap by copy or move.
+// Every call carries a sequence number per (client, server) pair; a server
+// checks that each client's numbers arrive in order, with no gap or repeat.
+import { KernelError, ObjectType as T } from '../kernel/abi.ts';
+import { task } from '../workers/task.ts';
+import { Control, Label, rng, Slot } from './rng.ts';
+
+interface Arg {
+  id: number;
+  role: 'server' | 'client';
+  seed: number;
+  servers: number;
+}
+
+const enc = (v: unknown) => JSON.stringify(v);
+
+export default task(async (sys, arg: Arg) => {
+  const random = rng(arg.seed ^ Math.imul(arg.id + 1, 0x9e3779b1));
+  const control = async () => {
+    const bits = await sys.poll(Slot.Control);
+    if (bits & Control.Throw) throw new Error(`worker ${arg.id}: injected fault`);
+    return (bits & Control.Stop) !== 0;
+  };
+  const counts: Record<number, number> = {};
+  let gaps = 0;
+  let repeats = 0;
+  let ops = 0;
+  if (arg.role === 'server') {
+    for (;;) {
+      let msg;
+      try {
+        msg = await sys.recv(Slot.Inbox, { slots: [Slot.Landing] });
+      } catch (e) {
+        if (e instanceof KernelError && (e.code === 'EPIPE' || e.code === 'EBADF')) break; // inbox destroyed
+        throw e;
+      }
+      ops++;
+      if (msg.label === Label.Stop) break;
+      if (msg.label === Label.Poke) {
+        if (await control()) break;
+        continue;
+      }
+      const expected = (counts[msg.badge] ?? 0) + 1;
+      if (msg.label > expected) gaps += msg.label - expected;
+      else if (msg.label < expected) repeats++;
+      counts[msg.badge] = Math.max(counts[msg.badge] ?? 0, msg.label);
+      const back = msg.caps.length > 0 && random() < 0.5;
+      await sys.reply(back ? { caps: [{ cap: Slot.Landing, move: true }] } : {});
+      if (msg.caps.length > 0 && !back) await sys.destroy(Slot.Landing);
+      if (await control()) break;
+    }
+  } else {
+    const alive = Array.from({ length: arg.servers }, (_, i) => i);
+    const sent: Record<number, number> = {};
+    while (alive.length > 0 && !(await control())) {
+      const at = Math.floor(random() * alive.length);
+      const server = alive[at];
+      const seq = (sent[server] ?? 0) + 1;
+      const kind = random();
+      const caps = [];
+      if (kind < 0.25) {
+        await sys.alloc(Slot.Share, T.Memory, Slot.Scratch, { size: 2 });
+        caps.push({ cap: Slot.Scratch, move: true as const });
+      } else if (kind < 0.5) {
+        await sys.alloc(Slot.Share, T.Page, Slot.Scratch);
+        caps.push(random() < 0.5 ? Slot.Scratch : { cap: Slot.Scratch, move: true as const });
+      } else if (kind < 0.6) {
+        caps.push(Slot.FirstServer + server); // a copy of an Endpoint cap
+      }
+      try {
+        const answer = await sys.call(Slot.FirstServer + server, { label: seq, data: enc({ from: arg.id }), caps }, { slots: [Slot.Landing] });
+        sent[server] = seq;
+        ops++;
+        if (answer.caps.length > 0) await sys.destroy(Slot.Landing);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        if (e.code === 'EPIPE' || e.code === 'EBADF') alive.splice(at, 1); // that server is gone
+        else if (e.code !== 'ENOMEM') throw e;
+      }
+      await sys.destroy(Slot.Scratch);
+    }
+    Object.assign(counts, sent);
+  }
+  // The final report, in chunks that fit a message.
+  const entries = Object.entries(counts);
+  for (let i = 0; i === 0 || i < entries.length; i += 100) {
+    const last = i + 100 >= entries.length;
+    await sys.send(Slot.Report, { label: arg.id, data: enc({ role: arg.role, counts: Object.fromEntries(entries.slice(i, i + 100)), gaps, repeats, ops, last }) });
+  }
+  return 0;
+});
