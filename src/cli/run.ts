@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { boot } from '../host/boot.ts';
 import { parseCount, parseSize, UsageError } from './args.ts';
 
-export const RUN_USAGE = `usage: caduceus run <init-module> [--memory 64MiB] [--threads N] [--snapshot FILE] [-- argv...]
+export const RUN_USAGE = `usage: caduceus run <init-module> [--memory 64MiB] [--threads N] [--trace FILE] [--snapshot FILE] [-- argv...]
 
   <init-module>   the init task's module (.ts or .js)
   --memory SIZE   physical memory, whole pages, 1MiB to 4GiB (default 64MiB)
   --threads N     pooled task threads (default: available cores)
+  --trace FILE    write a Chrome/Perfetto trace of the run (open it in ui.perfetto.dev)
   --snapshot FILE write the kernel's state as init exits (see caduceus inspect)
   -- argv...      passed to init in BootInfo.argv`;
 
@@ -23,6 +24,7 @@ export async function runCommand(args: string[]): Promise<number> {
       memory: { type: 'string' },
       threads: { type: 'string' },
       snapshot: { type: 'string' },
+      trace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -38,6 +40,7 @@ export async function runCommand(args: string[]): Promise<number> {
     memory: values.memory === undefined ? undefined : parseSize(values.memory, '--memory'),
     threads: values.threads === undefined ? undefined : parseCount(values.threads, '--threads'),
     snapshotAtExit: values.snapshot !== undefined,
+    trace: values.trace,
   });
   const stop = () => void system.shutdown().then(() => process.exit(130));
   process.once('SIGINT', stop);

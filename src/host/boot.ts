@@ -4,6 +4,7 @@
 // call path. Shutdown stops every thread and closes every port, so a host
 // script exits by itself afterwards.
 
+import { writeFile } from 'node:fs/promises';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
 import * as Comlink from 'comlink';
@@ -86,6 +87,14 @@ export async function boot(options: BootOptions): Promise<System> {
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
+      if (options.trace !== undefined) {
+        try {
+          const trace = await control.trace();
+          if (trace !== null) await writeFile(options.trace, trace);
+        } catch (error) {
+          process.stderr.write(`caduceus: could not write the trace to ${options.trace}: ${(error as Error).message}\n`);
+        }
+      }
       try {
         await Promise.race([control.shutdown(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       } catch {

@@ -49,6 +49,8 @@ const control = {
     loop = new KernelLoop(kernel, launcher, outlet, bell, pooled);
     loop.startInit(init);
     loop.snapshotAtInitExit = config.snapshotAtExit;
+    loop.bootAreas = bootInfo.memory.map((m) => m.phys / 4096);
+    if (config.trace) loop.startTrace();
     loop.launch(init, config.initUrl, serialize(bootInfo), 'pool');
     loop.run();
     return { pages: config.pages, regions: bootInfo.memory.map((m) => m.pages) };
@@ -57,6 +59,11 @@ const control = {
   stats() {
     if (!loop) throw new Error('not booted');
     return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() } };
+  },
+
+  /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */
+  trace(): string | null {
+    return loop?.trace() ?? null;
   },
 
   check() {

@@ -22,6 +22,8 @@ export interface BootOptions {
   console?: (line: string, task: number) => void;
   /** Take a snapshot as init exits, before its objects are reclaimed: ExitStatus.snapshot. */
   snapshotAtExit?: boolean;
+  /** Write a Chrome/Perfetto trace of the run to this file at shutdown. */
+  trace?: string;
 }
 
 export interface BootConfig {
@@ -31,6 +33,7 @@ export interface BootConfig {
   regions: number[] | undefined;
   threads: number;
   snapshotAtExit: boolean;
+  trace: boolean;
 }
 
 export class BootError extends Error {
@@ -40,7 +43,7 @@ export class BootError extends Error {
   }
 }
 
-const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit']);
+const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace']);
 export const DEFAULT_MEMORY = 64 * 1024 * 1024;
 export const MAX_THREADS = 256;
 
@@ -95,5 +98,6 @@ export function checkOptions(options: unknown): BootConfig {
   }
   if (o.console !== undefined && typeof o.console !== 'function') throw new BootError("'console' must be a function (line, task) => void");
   if (o.snapshotAtExit !== undefined && typeof o.snapshotAtExit !== 'boolean') throw new BootError("'snapshotAtExit' must be true or false");
-  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true };
+  if (o.trace !== undefined && (typeof o.trace !== 'string' || o.trace.length === 0)) throw new BootError("'trace' must be the path of the file to write the trace to");
+  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined };
 }

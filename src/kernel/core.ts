@@ -20,6 +20,8 @@ export class Core {
   readonly life: Lifetime;
   /** Called when a stored Reply cap is destroyed unanswered (its caller gets EPIPE). */
   onReplyDropped: (caller: number, gen: number) => void = () => {};
+  /** Called when a message goes from one task to another (for traces). */
+  onDeliver: ((from: number, to: number) => void) | null = null;
 
   constructor(pages: number, buffer?: SharedArrayBuffer) {
     this.phys = new PhysicalMemory(pages, buffer);

@@ -229,6 +229,7 @@ export class Ipc {
     if ('failure' in plan) return plan;
     const received = this.eps.transfer(sender, receiver, badge);
     received.caps = performTransfer(this.core, plan, cspaceOf(this.core, receiver));
+    this.core.onDeliver?.(sender, receiver);
     return received;
   }
 
@@ -339,6 +340,7 @@ export class Ipc {
     this.eps.store(task, msg, 0);
     const received = this.eps.transfer(task, caller, 0);
     received.caps = performTransfer(this.core, plan, cspaceOf(this.core, caller));
+    this.core.onDeliver?.(task, caller);
     this.sched.answer(caller, { errno: 0, value: received });
     return OK;
   }

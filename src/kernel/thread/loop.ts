@@ -12,6 +12,8 @@ import { type FrameWriter, readRequests, responseWriter, Status, type RequestFra
 import { ObjectType, Op } from '../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
+import { TaskState } from '../tcb.ts';
+import { Tracer } from './trace.ts';
 
 /** Where the host hears what happens. */
 export interface Outlet {
@@ -29,6 +31,9 @@ interface TaskEntry {
   channel: number;
   /** Sequence number of the call it is blocked in, or -1. */
   seq: number;
+  /** For traces: when the kernel took the blocked call, and the call. */
+  traceStart: number;
+  traceRequest: unknown;
   killed: boolean;
   exited: boolean;
 }
@@ -52,6 +57,10 @@ export class KernelLoop {
   private running = false;
   private stopped: Promise<void> | null = null;
   initPage = 0;
+  /** Records a trace when set (see trace()). */
+  private tracer: Tracer | null = null;
+  /** The boot Memory areas (first pages), whose free pages the trace counts. */
+  bootAreas: number[] = [];
   /** Take a snapshot as init exits, before its world is reclaimed. */
   snapshotAtInitExit = false;
   private initSnapshot: Snapshot | undefined;
@@ -67,6 +76,23 @@ export class KernelLoop {
   ) {
     for (const channel of pooled) this.addChannel(channel);
     for (let i = bell.channels - 1; i >= pooled.length; i--) this.freeChannels.push(i);
+  }
+
+  /** Starts recording a trace. */
+  startTrace(): void {
+    const tracer = new Tracer();
+    this.tracer = tracer;
+    for (const channel of this.channels) if (channel) tracer.channelTrack(channel.index, false);
+    this.kernel.core.onDeliver = (from, to) => {
+      const a = this.pages.get(from);
+      const b = this.pages.get(to);
+      if (a && b) tracer.flow(a.tid, b.tid);
+    };
+  }
+
+  /** The trace recorded so far, as Chrome trace JSON; null when not tracing. */
+  trace(): string | null {
+    return this.tracer?.json() ?? null;
   }
 
   /** A pooled thread is gone: free its channel; its tasks' jobs fail on their own. */
@@ -122,6 +148,7 @@ export class KernelLoop {
   /** One pass over the channels with requests; true if any frame was served. */
   pass(): boolean {
     this.counts.passes++;
+    const start = this.tracer?.now() ?? 0;
     let frames = 0;
     for (const index of this.bell.takeDirty(this.dirty)) {
       const channel = this.channels[index];
@@ -132,6 +159,17 @@ export class KernelLoop {
     this.counts.frames += frames;
     this.applyEffects();
     this.publish();
+    if (this.tracer && frames > 0) {
+      this.tracer.pass(start, frames, this.dirty);
+      this.tracer.counters(
+        () => this.bootAreas.reduce((sum, area) => sum + (this.kernel.core.objects.life[area] === 1 ? this.kernel.core.areas.freeOf(area) : 0), 0),
+        () => {
+          let blocked = 0;
+          for (const page of this.kernel.sched.records.keys()) if (this.kernel.sched.state(page) === TaskState.Blocked) blocked++;
+          return blocked;
+        },
+      );
+    }
     return frames > 0;
   }
 
@@ -147,9 +185,16 @@ export class KernelLoop {
     }
     if (entry.channel === -1) entry.channel = channel;
     if (entry.page === this.initPage && isExit(frame.request)) this.beforeInitExits();
+    const start = this.tracer?.now() ?? 0;
     const result = this.kernel.invoke(entry.page, frame.request);
-    if (result === null) entry.seq = frame.seq;
-    else this.reply(entry, frame.seq, result);
+    if (result === null) {
+      entry.seq = frame.seq;
+      entry.traceStart = start;
+      entry.traceRequest = frame.request;
+    } else {
+      this.tracer?.call(entry.tid, start, frame.request, result.errno);
+      this.reply(entry, frame.seq, result);
+    }
     // At once, not after the pass: a call can end or kill a task (even this
     // one), and the next frame of the same drain must already know.
     if (this.kernel.sched.effects.length > 0) this.applyEffects();
@@ -190,6 +235,7 @@ export class KernelLoop {
         if (entry && entry.seq >= 0) {
           const seq = entry.seq;
           entry.seq = -1;
+          this.tracer?.call(entry.tid, entry.traceStart, entry.traceRequest, effect.result.errno);
           this.reply(entry, seq, effect.result);
         }
         return;
@@ -221,7 +267,8 @@ export class KernelLoop {
 
   /** Starts the program of a task the core has made ready. */
   launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
-    const entry: TaskEntry = { tid: this.nextTid++, page, thread, channel: -1, seq: -1, killed: false, exited: false };
+    const entry: TaskEntry = { tid: this.nextTid++, page, thread, channel: -1, seq: -1, traceStart: 0, traceRequest: null, killed: false, exited: false };
+    this.tracer?.taskTrack(entry.tid, page * 4096, thread);
     const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
     if (thread === 'dedicated') {
       const index = this.freeChannels.pop();
@@ -233,6 +280,7 @@ export class KernelLoop {
       }
       const channel = Channel.create(index, DEDICATED_RING_BYTES);
       this.addChannel(channel);
+      this.tracer?.channelTrack(index, true);
       entry.channel = index;
       job.channel = { index, buffer: channel.buffer };
     }
