@@ -43,7 +43,7 @@ describe('caduceus run', () => {
   });
 });
 
-describe('the handoff demo (npm start)', () => {
+describe('the handoff example', () => {
   it('hands Memory around the ring and gets every page back', async () => {
     const r = await caduceus('run', 'examples/handoff/init.ts');
     expect(r.code).toBe(0);
