@@ -107,7 +107,7 @@ export class KernelLoop {
     this.decoders[channel.index] = new Decoder(channel.requests.data);
   }
 
-  /** Starts a task from outside any call (init at boot). */
+  /** Names init's Task: its exit ends the system's run (see Outlet.exit). */
   startInit(page: number): void {
     this.initPage = page;
   }
@@ -135,6 +135,13 @@ export class KernelLoop {
           await turn();
           nextTurn = performance.now() + TURN_EVERY_MS;
         }
+        continue;
+      }
+      if (this.touched.size > 0) {
+        // Answers wait for room in a thread's full response ring: keep
+        // offering them (the thread drains its ring as it runs) and never park.
+        this.publish();
+        await turn();
         continue;
       }
       // Spin: a call arriving now is served without a wake-up.
