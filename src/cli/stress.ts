@@ -65,6 +65,9 @@ export async function stressCommand(args: string[]): Promise<number> {
     format: 'stress |{bar}| {value}/{total} s | {calls} calls | {errors} errors | {checks} checks, {violations} violations',
     stream: process.stderr,
     hideCursor: true,
+    // Not a terminal (a CI log): a plain line every second instead of a redrawn bar.
+    noTTYOutput: true,
+    notTTYSchedule: 1000,
   });
   bar.start(seconds, 0, { calls: 0, errors: 0, checks: 0, violations: 0 });
   const t0 = performance.now();

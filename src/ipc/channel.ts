@@ -112,7 +112,9 @@ export class Channel {
 const Bell = {
   Count: 0,
   KernelParked: LINE,
-  Dirty: 2 * LINE,
+  /** Task threads spinning for answers right now. */
+  Spinners: 2 * LINE,
+  Dirty: 3 * LINE,
 } as const;
 
 /** The doorbell task threads ring to tell the kernel which channels have requests. */
@@ -145,6 +147,23 @@ export class KernelBell {
 
   count(): number {
     return Atomics.load(this.words, Bell.Count);
+  }
+
+  /**
+   * Task thread: spins until `done()` or `budgetMs`, unless `limit` threads
+   * already spin. Threads that outnumber cores must not all spin: a spinning
+   * thread holds a core the thread that has the answer's work may need.
+   */
+  spinShared(done: () => boolean, budgetMs: number, limit: number): boolean {
+    if (Atomics.add(this.words, Bell.Spinners, 1) >= limit) {
+      Atomics.sub(this.words, Bell.Spinners, 1);
+      return done();
+    }
+    try {
+      return spinUntil(done, budgetMs);
+    } finally {
+      Atomics.sub(this.words, Bell.Spinners, 1);
+    }
   }
 
   /** Wakes the kernel whatever it is doing (used to stop its loop). */

@@ -6,7 +6,8 @@
 // channel's bell without blocking the thread's event loop, holding a ref'd
 // timer meanwhile (Atomics.waitAsync alone does not keep a Node thread alive).
 
-import { Channel, type KernelBell, spinUntil } from '../ipc/channel.ts';
+import { availableParallelism } from 'node:os';
+import { Channel, type KernelBell } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
 import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
 import { Errno, KernelError, Op } from '../kernel/abi.ts';
@@ -27,6 +28,8 @@ interface Pending {
 
 /** How long a thread spins for answers before it parks. */
 const SPIN_MS = 0.05;
+/** Task threads that may spin at once: the cores less the kernel thread's. */
+const MAX_SPINNERS = Math.max(1, availableParallelism() - 1);
 /** The longest single park; the loop re-checks after it. */
 const PARK_MS = 1000;
 
@@ -140,7 +143,7 @@ export class ThreadRuntime {
         }
         const seen = this.channel.responseBell();
         // Spin: an answer arriving now is taken without a wake-up.
-        if (spinUntil(() => this.channel.responses.pending(), SPIN_MS)) continue;
+        if (this.bell.spinShared(() => this.channel.responses.pending(), SPIN_MS, MAX_SPINNERS)) continue;
         const keepAlive = setTimeout(noop, PARK_MS + 1000);
         try {
           await this.channel.parkThread(seen, PARK_MS);
