@@ -96,12 +96,10 @@ export default task(async (sys: Sys, boot: BootInfo) => {
     } else if (kind === 'throw') {
       w.fate = 'threw';
       await sys.signal(await signaller(sys, w.control, Control.Throw));
-      if (w.role === 'server') {
-        // A server blocked in recv sees its control word only with a message;
-        // once it has thrown, callers queued on its inbox must not wait for ever.
-        await sys.send(w.inbox as number, { label: Label.Poke });
-        await sys.destroy(w.inboxMemory as number, w.inbox as number);
-      }
+      // A server looks at its control word after each message, or when its
+      // recv fails: destroying its inbox makes sure it looks (and that
+      // callers queued on it are not left waiting once it has thrown).
+      if (w.role === 'server') await sys.destroy(w.inboxMemory as number, w.inbox as number);
     } else {
       w.fate = 'inbox destroyed';
       await sys.destroy(w.inboxMemory as number, w.inbox as number);

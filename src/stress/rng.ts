@@ -15,8 +15,8 @@ export function rng(seed: number): () => number {
 /** Control bits init signals to a worker's Notification. */
 export const Control = { Stop: 1, Throw: 2 } as const;
 
-/** Labels of messages from init to a server: stop, or look at your control word. */
-export const Label = { Stop: 0, Poke: 0xfffffffe } as const;
+/** The label of init's message that stops a server. */
+export const Label = { Stop: 0 } as const;
 
 /** Slots of a worker's CSpace. */
 export const Slot = {

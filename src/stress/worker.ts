@@ -33,15 +33,12 @@ export default task(async (sys, arg: Arg) => {
       try {
         msg = await sys.recv(Slot.Inbox, { slots: [Slot.Landing] });
       } catch (e) {
-        if (e instanceof KernelError && (e.code === 'EPIPE' || e.code === 'EBADF')) break; // inbox destroyed
-        throw e;
+        if (!(e instanceof KernelError) || (e.code !== 'EPIPE' && e.code !== 'EBADF')) throw e;
+        await control(); // throws if init asked for it
+        break; // the inbox was destroyed
       }
       ops++;
       if (msg.label === Label.Stop) break;
-      if (msg.label === Label.Poke) {
-        if (await control()) break;
-        continue;
-      }
       const expected = (counts[msg.badge] ?? 0) + 1;
       if (msg.label > expected) gaps += msg.label - expected;
       else if (msg.label < expected) repeats++;
