@@ -17,7 +17,7 @@
 // - Only init calls (its CSpace binding cannot change: init is never inactive),
 //   so caddrs are always looked up in init's CSpace.
 
-import { Errno, ObjectType as T, Op, Rights, memoryOverheadPages, objectPages } from '../../src/kernel/abi.ts';
+import { Errno, type Identity, ObjectType as T, Op, Rights, memoryOverheadPages, objectPages } from '../../src/kernel/abi.ts';
 
 export const PAGE_BYTES = 4096;
 export const REF_LIMIT = 256;
@@ -33,16 +33,7 @@ const MAX_MEMORY_SIZE = 1 << 20;
 
 /** A capability; `obj` is the object's first page, or CONSOLE. */
 export type Cap = { type: number; rights: number; badge: number; obj: number };
-export type Identity = {
-  type: number;
-  rights: number;
-  badge: number;
-  phys?: number;
-  pages?: number;
-  refs?: number;
-  radix?: number;
-  state?: string;
-};
+export type { Identity };
 export type Result = { errno: number; value?: unknown };
 /** A Memory area: page flags (true = taken) and the placement state; `mark` is the bump pointer. */
 type Area = { used: boolean[]; overhead: number; fragmented: boolean; mark: number };

@@ -1,0 +1,19 @@
+// The numbers, sizes and error class both public entry points export
+// (`caduceus` for the host, `caduceus/task` for tasks).
+
+export {
+  PAGE_SIZE,
+  MSG_MAX_BYTES,
+  MSG_MAX_CAPS,
+  MAX_REFERENCES,
+  ObjectType,
+  Rights,
+  Errno,
+  KernelError,
+  objectPages,
+  memoryOverheadPages,
+  typeName,
+  errnoName,
+  type Identity,
+} from './kernel/abi.ts';
+export type { BootInfo } from './kernel/boot.ts';
