@@ -28,6 +28,8 @@ interface StressResult {
   repeats: number;
   injected: Record<string, number>;
   endings: Record<string, number>;
+  /** Workers that faulted without being asked to: a failure of the run. */
+  unexpected: string[];
   freeAtBoot: number;
   freeAtEnd: number;
 }
@@ -117,13 +119,15 @@ export async function stressCommand(args: string[]): Promise<number> {
     `  errors by code: ${list(stats.errors)}`,
     `  faults injected: ${list(r.injected)}`,
     `  task endings on the fault Endpoint: ${list(r.endings)}`,
+    `  unexpected faults: ${r.unexpected.length}`,
+    ...r.unexpected.slice(0, 10).map((u) => `    ${u}`),
     `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
     `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
     `  invariant checks: ${checks}, violations: ${violations.length}`,
     ...violations.slice(0, 10).map((v) => `    ${v}`),
   ];
   console.log(lines.join('\n'));
-  const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack;
+  const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpected.length > 0;
   if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
   return failed ? 1 : 0;
 }

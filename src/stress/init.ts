@@ -19,7 +19,7 @@ interface Worker {
   inboxMemory?: number;
   inbox?: number;
   servers?: number[];
-  fate: 'running' | 'killed' | 'threw' | 'inbox destroyed';
+  fate: 'running' | 'killed' | 'threw' | 'inbox destroyed' | 'failed';
 }
 
 const SERVERS_PER_CLIENT = 8;
@@ -79,11 +79,29 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   }
   await sys.print(boot.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
 
-  // Run, injecting faults now and then.
+  // Run, injecting faults now and then, and watching the fault Endpoint: a
+  // worker that faults unasked is a failure of the run, and its inbox is
+  // destroyed so no caller waits on it for ever.
   const injected: Record<string, number> = {};
+  const endings: Record<string, number> = {};
+  const unexpected: string[] = [];
+  const watchEndings = async () => {
+    for (;;) {
+      const msg = await sys.nbrecv(faultEp).catch(() => null);
+      if (!msg) return;
+      endings[msg.label === 1 ? 'exit' : 'fault'] = (endings[msg.label === 1 ? 'exit' : 'fault'] ?? 0) + 1;
+      const w = workers[msg.badge - 1];
+      if (msg.label === 2 && w && w.fate === 'running') {
+        unexpected.push(`worker ${w.id} (${w.role}): ${JSON.parse(dec.decode(msg.data)).error}`);
+        w.fate = 'failed';
+        if (w.inboxMemory) await sys.destroy(w.inboxMemory, w.inbox as number);
+      }
+    }
+  };
   const deadline = performance.now() + seconds * 1000;
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+    await watchEndings();
     if (faults.length === 0 || random() < 0.5) continue;
     const kind = faults[Math.floor(random() * faults.length)];
     const candidates = (kind === 'destroy-endpoint' ? servers : workers).filter((w) => w.fate === 'running');
@@ -116,7 +134,14 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   const collect = async (expected: Set<number>) => {
     for (const id of finished) expected.delete(id);
     while (expected.size > 0) {
-      const msg = await sys.recv(report);
+      await watchEndings();
+      for (const w of workers) if (w.fate === 'failed') expected.delete(w.id);
+      if (expected.size === 0) break;
+      const msg = await sys.nbrecv(report).catch(() => null);
+      if (!msg) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        continue;
+      }
       const r = JSON.parse(dec.decode(msg.data)) as { role: string; counts: Record<string, number>; gaps: number; repeats: number; ops: number; last: boolean };
       for (const [k, n] of Object.entries(r.counts)) {
         if (r.role === 'client') sent.set(`${msg.label}->${k}`, n);
@@ -153,19 +178,13 @@ export default task(async (sys: Sys, boot: BootInfo) => {
       if (got > out) doubled += got - out;
     }
   }
-  // Fault messages: one per task that ended (the killed ones send none).
-  const endings: Record<string, number> = {};
-  for (;;) {
-    const msg = await sys.nbrecv(faultEp).catch(() => null);
-    if (!msg) break;
-    const key = msg.label === 1 ? 'exit' : 'fault';
-    endings[key] = (endings[key] ?? 0) + 1;
-  }
+  // The remaining fault messages: one per task that ended (the killed send none).
+  await watchEndings();
   // Tear down everything and check every page came back.
   for (const w of workers) await sys.destroy(w.task, w.cspace, w.share, w.control, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
   await sys.destroy(report, faultEp);
   const atEnd = await sys.freePages(mem);
-  return { servers: servers.length, clients: clients.length, ops, delivered, lost, doubled, gaps, repeats, injected, endings, freeAtBoot: atBoot, freeAtEnd: atEnd };
+  return { servers: servers.length, clients: clients.length, ops, delivered, lost, doubled, gaps, repeats, injected, endings, unexpected, freeAtBoot: atBoot, freeAtEnd: atEnd };
 });
 
 /** The control Notification to signal, carrying `bits` as its badge (a badged copy, made once per signal). */
