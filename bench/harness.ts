@@ -83,16 +83,7 @@ export function calibrate(loop: (n: number) => number, warmupMs: number, runMs: 
 }
 
 /** A seeded pseudo-random source in [0, 1) (mulberry32): same seed, same setup. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng as seededRandom } from '../src/stress/rng.ts';
 
 /** The machine a figure was measured on. */
 export interface Machine {

@@ -26,7 +26,7 @@ export default task(async (sys, boot: BootInfo) => {
     await sys.start(slot, new URL('./peer.ts', import.meta.url), { name });
   }
   await sys.send(21, { caps: [M] });
-  await say(`sent alice a copy: the Memory now has ${(await sys.identify(M)).refs} references`);
+  await say('sent alice a copy of the Memory cap');
   const back = await sys.recv(23, { slots: [24] });
   await say(`bob moved his copy back into slot ${back.caps[0]}: ${(await sys.identify(M)).refs} references; alice's Pages leave ${await sys.freePages(M)} free`);
   await sys.send(21); // alice: look again after the revoke

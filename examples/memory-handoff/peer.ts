@@ -5,8 +5,10 @@ export default task(async (sys, arg: { name: string }) => {
   const say = (text: string) => sys.print(3, `${arg.name}: ${text}`);
   await sys.recv(1, { slots: [10] });
   if (arg.name === 'alice') {
+    // Init keeps its cap, so the Memory has exactly two references now.
+    await say(`got a copy of the Memory cap in slot 10: it has ${(await sys.identify(10)).refs} references`);
     await sys.alloc(10, T.Page, 20, { count: 8 });
-    await say(`got a Memory cap in slot 10 and carved 8 Pages from it: ${await sys.freePages(10)} free`);
+    await say(`carved 8 Pages from it: ${await sys.freePages(10)} free`);
     await sys.send(2, { caps: [{ cap: 10, move: true }] });
     await say(`moved the cap on to bob: slot 10 now holds ${(await sys.identify(10)).type === 0 ? 'nothing' : 'something'}`);
     await sys.recv(1); // after the revoke

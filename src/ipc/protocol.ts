@@ -2,12 +2,9 @@
 // system call rings: the jobs that start tasks, the data each kind of thread
 // is started with, and the interfaces the kernel thread's loop is wired to.
 
-/** Error details as they cross threads: plain data. */
-export interface Fault {
-  name: string;
-  message: string;
-  stack?: string;
-}
+import type { Fault } from '../kernel/abi.ts';
+
+export type { Fault };
 
 /** A task's program to run, as the launcher gets it. */
 export interface TaskJob {

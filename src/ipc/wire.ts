@@ -16,12 +16,6 @@ export const Status = {
   Killed: -1,
 } as const;
 
-export interface RequestFrame {
-  tid: number;
-  seq: number;
-  request: unknown;
-}
-
 /** Writes frames to one ring, keeping what does not fit until there is room. */
 export class FrameWriter {
   private readonly enc = new Encoder();
@@ -77,8 +71,8 @@ export function responseWriter(channel: Channel): FrameWriter {
   return new FrameWriter((bytes, length) => channel.responses.push(bytes, length));
 }
 
-/** Reads request frames (kernel side). */
-export function readRequests(channel: Channel, decoder: Decoder, take: (frame: RequestFrame) => void): number {
+/** Reads request frames (kernel side) without allocating a frame each. */
+export function readRequests(channel: Channel, decoder: Decoder, take: (tid: number, seq: number, request: unknown) => void): number {
   return channel.requests.drain((offset) => {
     decoder.pos = offset;
     const tid = decoder.u32();
@@ -89,7 +83,7 @@ export function readRequests(channel: Channel, decoder: Decoder, take: (frame: R
     } catch {
       request = null; // a corrupt frame is a malformed request: EINVAL
     }
-    take({ tid, seq, request });
+    take(tid, seq, request);
   });
 }
 

@@ -194,6 +194,13 @@ export function objectPages(type: number, size?: number): number {
   }
 }
 
+/** How a task failed, as plain data that crosses threads. */
+export interface Fault {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
 /** What identify(cap) tells about a capability. */
 export interface Identity {
   type: number;

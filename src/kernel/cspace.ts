@@ -35,6 +35,19 @@ export function lookup(core: Core, task: number, caddr: unknown): number {
   return Slots.index(cspace, caddr);
 }
 
+/**
+ * The invoked capability of an operation, checked in the order of kernel.md
+ * 12: its slot index, or a negated errno (EBADF: out of range or Null;
+ * ENOTSUP: not of `type`; EPERM: lacks one of `rights`).
+ */
+export function invoked(core: Core, task: number, caddr: unknown, type: number, rights: number): number {
+  const s = lookup(core, task, caddr);
+  if (s === 0 || core.slots.type(s) === ObjectType.Null) return -Errno.EBADF;
+  if (core.slots.type(s) !== type) return -Errno.ENOTSUP;
+  if ((core.slots.rights(s) & rights) !== rights) return -Errno.EPERM;
+  return s;
+}
+
 /** A resolved destination: slot `index` of the CSpace at page `cspace`. */
 export interface Destination {
   cspace: number;

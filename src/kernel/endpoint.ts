@@ -6,7 +6,7 @@
 
 import { Errno, MSG_MAX_BYTES, ObjectType, Op, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
-import { cspaceOf, lookup, resolveDest } from './cspace.ts';
+import { cspaceOf, invoked, lookup, resolveDest } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
 import type { Scheduler, SyscallResult, TaskRecord } from './sched.ts';
 import { type Attached, decodeAttached, decodeLanding, performTransfer, planTransfer } from './transfer.ts';
@@ -192,10 +192,8 @@ export interface RecvPlan {
 /** recv / nbrecv: the invoked Endpoint cap and the landing slots offered. */
 export function decodeRecv(core: Core, task: number, req: Record<string, unknown>): RecvPlan | Failure {
   const slots = core.slots;
-  const cap = lookup(core, task, req.cap);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Endpoint) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.READ) === 0) return Errno.EPERM;
+  const cap = invoked(core, task, req.cap, ObjectType.Endpoint, Rights.READ);
+  if (cap < 0) return -cap;
   const landing = decodeLanding(core, task, req.slots);
   if (typeof landing === 'number') return landing;
   return { endpoint: slots.object(cap), landing, grant: (slots.rights(cap) & Rights.GRANT) !== 0 };

@@ -2,7 +2,7 @@
 // It decodes each request with the object module that owns the operation
 // (checking everything in the order of kernel.md 12, changing nothing), then
 // performs it (which cannot fail). Requests are plain objects from a task
-// thread and are trusted for nothing: any shape gets an errno, never a throw.
+// thread and are trusted for nothing; whatever their shape, they get an errno, never a throw.
 
 import { Errno, ObjectType, Op, Rights } from './abi.ts';
 import { decodePrint } from './console.ts';

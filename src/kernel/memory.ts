@@ -4,7 +4,7 @@
 
 import { Errno, MAX_RADIX, ObjectType, Rights, objectPages } from './abi.ts';
 import type { Core, Failure } from './core.ts';
-import { lookup, resolveDest, slotCount } from './cspace.ts';
+import { invoked, resolveDest, slotCount } from './cspace.ts';
 
 /** Largest Memory child: all of the largest physical memory. */
 const MAX_MEMORY_SIZE = 1 << 20;
@@ -48,10 +48,8 @@ function sizeFor(type: number, size: unknown): number {
 /** ALLOC(type, size?, dest, count = 1) on a Memory capability. */
 export function decodeAlloc(core: Core, task: number, req: AllocArgs): AllocPlan | Failure {
   const slots = core.slots;
-  const cap = lookup(core, task, req.cap);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Memory) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.WRITE) === 0) return Errno.EPERM;
+  const cap = invoked(core, task, req.cap, ObjectType.Memory, Rights.WRITE);
+  if (cap < 0) return -cap;
   const dest = resolveDest(core, task, req.dest);
   if (typeof dest === 'number') return dest;
   if (!isAllocatable(req.type)) return Errno.EINVAL;
@@ -106,10 +104,8 @@ export function placeObject(core: Core, area: number, type: number, size?: numbe
 /** GET_FREE_PAGES() on a Memory capability: the area to read. */
 export function decodeFreePages(core: Core, task: number, caddr: unknown): { area: number } | Failure {
   const slots = core.slots;
-  const cap = lookup(core, task, caddr);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Memory) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.READ) === 0) return Errno.EPERM;
+  const cap = invoked(core, task, caddr, ObjectType.Memory, Rights.READ);
+  if (cap < 0) return -cap;
   return { area: slots.object(cap) };
 }
 

@@ -6,17 +6,15 @@
 
 import { Errno, ObjectType } from './abi.ts';
 import type { Core, Failure } from './core.ts';
-import { lookup } from './cspace.ts';
+import { invoked } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
 import type { Scheduler, SyscallResult } from './sched.ts';
 
 /** The invoked Notification cap, with the right an operation needs. */
 export function decodeNotification(core: Core, task: number, caddr: unknown, right: number): { page: number; badge: number } | Failure {
   const slots = core.slots;
-  const cap = lookup(core, task, caddr);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Notification) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & right) === 0) return Errno.EPERM;
+  const cap = invoked(core, task, caddr, ObjectType.Notification, right);
+  if (cap < 0) return -cap;
   return { page: slots.object(cap), badge: slots.badge(cap) };
 }
 

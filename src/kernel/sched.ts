@@ -4,17 +4,14 @@
 // program, kill a thread, answer a call that was blocked, print, report an
 // exit). The core stays synchronous: it only records effects.
 
+import type { Fault } from './abi.ts';
 import type { Core } from './core.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 /** A call's answer: errno 0 with a value, or an errno. */
 export type SyscallResult = { errno: 0; value: unknown } | { errno: number; value?: undefined };
 
-export interface Fault {
-  name: string;
-  message: string;
-  stack?: string;
-}
+export type { Fault };
 
 /** What the kernel thread must do after the core decided something. */
 export type Effect =

@@ -4,7 +4,7 @@
 
 import { Errno, ObjectType, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
-import { lookup } from './cspace.ts';
+import { invoked, lookup } from './cspace.ts';
 import { EXIT_MESSAGE, type Endpoints, type Ipc } from './endpoint.ts';
 import type { Fault, Scheduler } from './sched.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
@@ -54,10 +54,8 @@ function optionalCap(core: Core, task: number, caddr: unknown, type: number): nu
 /** configure(task, { cspace, vspace?, fault? }) */
 export function decodeConfigure(core: Core, task: number, req: ConfigureArgs): ConfigurePlan | Failure {
   const slots = core.slots;
-  const cap = lookup(core, task, req.cap);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Task) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.WRITE) === 0) return Errno.EPERM;
+  const cap = invoked(core, task, req.cap, ObjectType.Task, Rights.WRITE);
+  if (cap < 0) return -cap;
   const cs = lookup(core, task, req.cspace);
   if (cs === 0 || slots.type(cs) !== ObjectType.CSpace) return Errno.EBADF;
   const vs = optionalCap(core, task, req.vspace, ObjectType.VSpace);
@@ -103,12 +101,8 @@ interface StartPlan {
 
 /** The invoked Task cap of a task-control operation: its object, or an errno. */
 function invokedTask(core: Core, task: number, caddr: unknown): number | Failure {
-  const slots = core.slots;
-  const cap = lookup(core, task, caddr);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return -Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.Task) return -Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.WRITE) === 0) return -Errno.EPERM;
-  return slots.object(cap);
+  const cap = invoked(core, task, caddr, ObjectType.Task, Rights.WRITE);
+  return cap < 0 ? cap : core.slots.object(cap);
 }
 
 /** start(task, program, arg?, { thread }) */

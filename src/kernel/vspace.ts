@@ -6,7 +6,7 @@
 
 import { Errno, MSG_MAX_BYTES, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
-import { lookup } from './cspace.ts';
+import { invoked, lookup } from './cspace.ts';
 import { OBJECT_MASK } from './lifetime.ts';
 import { PhysicalMemory } from './physical.ts';
 import { Tcb, tcbWord } from './tcb.ts';
@@ -75,10 +75,8 @@ export function performMap(core: Core, plan: MapPlan): void {
 /** unmap(vspace, vaddr): the Page mapped at vaddr, else the PageTable mapped there. */
 export function decodeUnmap(core: Core, task: number, req: Record<string, unknown>): { word: number } | Failure {
   const slots = core.slots;
-  const cap = lookup(core, task, req.cap);
-  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
-  if (slots.type(cap) !== ObjectType.VSpace) return Errno.ENOTSUP;
-  if ((slots.rights(cap) & Rights.WRITE) === 0) return Errno.EPERM;
+  const cap = invoked(core, task, req.cap, ObjectType.VSpace, Rights.WRITE);
+  if (cap < 0) return -cap;
   const vaddr = req.vaddr;
   if (!isVaddr(vaddr, PAGE_SIZE)) return Errno.EINVAL;
   const words = core.phys.words;

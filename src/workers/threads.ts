@@ -9,7 +9,7 @@ const ext = source ? '.ts' : '.js';
 export const BOOTSTRAP = new URL('./bootstrap.mjs', import.meta.url.split('?')[0]);
 
 export function threadEntry(name: 'pool-thread' | 'dedicated-thread'): string {
-  return new URL(`./${name}${ext}`, import.meta.url.split('?')[0]).href;
+  return entryBeside(import.meta.url, name);
 }
 
 /** The entry of a module beside `base` (an import.meta.url), in the form the system runs. */

@@ -35,7 +35,7 @@ describe('examples', () => {
   it('memory-handoff: copy, move, ERANGE at the 257th reference, revoke, everything back', async () => {
     const r = await run('memory-handoff');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('the Memory now has 2 references');
+    expect(r.stdout).toContain('alice: got a copy of the Memory cap in slot 10: it has 2 references');
     expect(r.stdout).toContain('bob: the 257th reference: ERANGE');
     expect(r.stdout).toContain('alice reports: my 8 Pages are all gone (Null)');
     expect(r.stdout).toContain('everything returned: 16116 free (as at boot)');

@@ -2,7 +2,7 @@
 // test make init's system calls by name, getting either the value or the
 // errno name back.
 
-import { bootKernel, errnoName, type Identity, Op, type BootInfo, type CoreBootOptions, type Kernel } from '../../src/kernel/index.ts';
+import { bootKernel, type Effect, errnoName, type Identity, Op, type BootInfo, type CoreBootOptions, type Kernel } from '../../src/kernel/index.ts';
 
 export type Dest = number | { cspace: number; slot: number };
 
@@ -54,4 +54,25 @@ export function coreSystem(options: Partial<CoreBootOptions> = {}): CoreSystem {
       if (violations.length > 0) throw new Error(`invariants violated:\n${violations.join('\n')}`);
     },
   };
+}
+
+/**
+ * Allocates, configures and starts a task (program 'file:///child.js'), whose
+ * CSpace (radix 6) is init's `cspaceSlot`; returns the Task's page, the id
+ * its calls go to `kernel.invoke` with.
+ */
+export function spawn(sys: CoreSystem, taskSlot: number, cspaceSlot: number, fault?: number): number {
+  const step = (what: string, result: string) => {
+    if (result !== 'OK') throw new Error(`spawn: ${what} failed: ${result}`);
+  };
+  step('Task', sys.alloc(16, 4 /* Task */, taskSlot));
+  step('CSpace', sys.alloc(16, 2 /* CSpace */, cspaceSlot, { size: 6 }));
+  step('configure', sys.errno(Op.Configure, { cap: taskSlot, cspace: cspaceSlot, fault }));
+  step('start', sys.errno(Op.Start, { cap: taskSlot, program: 'file:///child.js' }));
+  return (sys.identify(taskSlot).phys as number) / 4096;
+}
+
+/** The 'answer' effects among `effects`. */
+export function answers(effects: Effect[]): Array<{ kind: 'answer'; task: number; result: { errno: number; value?: unknown } }> {
+  return effects.filter((e) => e.kind === 'answer') as Array<{ kind: 'answer'; task: number; result: { errno: number; value?: unknown } }>;
 }

@@ -2,21 +2,11 @@
 // Notifications. Tests act as several tasks by invoking with their pages.
 
 import { describe, expect, it } from 'vitest';
-import { Errno, ObjectType as T, Op, Rights, type Effect } from '../../src/kernel/index.ts';
+import { Errno, ObjectType as T, Op, Rights } from '../../src/kernel/index.ts';
 import { Slots } from '../../src/kernel/slots.ts';
-import { coreSystem } from './harness.ts';
+import { answers, coreSystem, spawn } from './harness.ts';
 
 type Sys = ReturnType<typeof coreSystem>;
-
-function spawn(sys: Sys, taskSlot: number, cspaceSlot: number): number {
-  expect(sys.alloc(16, T.Task, taskSlot)).toBe('OK');
-  expect(sys.alloc(16, T.CSpace, cspaceSlot, { size: 6 })).toBe('OK');
-  expect(sys.errno(Op.Configure, { cap: taskSlot, cspace: cspaceSlot })).toBe('OK');
-  expect(sys.errno(Op.Start, { cap: taskSlot, program: 'x.js' })).toBe('OK');
-  return sys.identify(taskSlot).phys! / 4096;
-}
-
-const answers = (effects: Effect[]) => effects.filter((e) => e.kind === 'answer') as Array<{ task: number; result: { errno: number; value?: unknown } }>;
 
 /** Everything observable about some slots of a CSpace: type, object, rights, badge, refs. */
 function state(sys: Sys, cspaceSlot: number, indexes: number[]): unknown[] {

@@ -3,22 +3,10 @@
 // and read the effects the kernel thread would carry out.
 
 import { describe, expect, it } from 'vitest';
-import { Errno, ExitLabel, ObjectType as T, Op, Rights, TaskState, type Effect } from '../../src/kernel/index.ts';
-import { coreSystem } from './harness.ts';
-
-type Sys = ReturnType<typeof coreSystem>;
-
-/** Allocates, configures and starts a task whose CSpace is init's `cspaceSlot`. */
-function spawn(sys: Sys, taskSlot: number, cspaceSlot: number, fault?: number): number {
-  expect(sys.alloc(16, T.Task, taskSlot)).toBe('OK');
-  expect(sys.alloc(16, T.CSpace, cspaceSlot, { size: 4 })).toBe('OK');
-  expect(sys.errno(Op.Configure, { cap: taskSlot, cspace: cspaceSlot, fault })).toBe('OK');
-  expect(sys.errno(Op.Start, { cap: taskSlot, program: 'file:///child.js' })).toBe('OK');
-  return sys.identify(taskSlot).phys! / 4096;
-}
+import { Errno, ExitLabel, ObjectType as T, Op, Rights, TaskState } from '../../src/kernel/index.ts';
+import { answers, coreSystem, spawn } from './harness.ts';
 
 const text = (data: unknown) => new TextDecoder().decode(data as Uint8Array);
-const answers = (effects: Effect[]) => effects.filter((e) => e.kind === 'answer');
 
 describe('start', () => {
   it('records a start effect and makes the task ready', () => {

@@ -8,7 +8,7 @@
 import { Channel, type KernelBell, spinUntil } from '../../ipc/channel.ts';
 import { Decoder } from '../../ipc/codec.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
-import { type FrameWriter, readRequests, responseWriter, Status, type RequestFrame } from '../../ipc/wire.ts';
+import { type FrameWriter, readRequests, responseWriter, Status } from '../../ipc/wire.ts';
 import { ObjectType, Op } from '../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
@@ -161,7 +161,8 @@ export class KernelLoop {
       const channel = this.channels[index];
       const decoder = this.decoders[index];
       if (!channel || !decoder) continue;
-      frames += readRequests(channel, decoder, (frame) => this.serveCall(index, frame));
+      this.serving = index;
+      frames += readRequests(channel, decoder, this.serveCall);
     }
     this.counts.frames += frames;
     this.applyEffects();
@@ -180,32 +181,36 @@ export class KernelLoop {
     return frames > 0;
   }
 
-  private serveCall(channel: number, frame: RequestFrame): void {
-    const entry = this.tids.get(frame.tid);
+  /** The channel whose frames are being served (serveCall's context, saving a closure per pass). */
+  private serving = 0;
+
+  private readonly serveCall = (tid: number, seq: number, request: unknown): void => {
+    const channel = this.serving;
+    const entry = this.tids.get(tid);
     if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) {
       // Not a task of this thread: no authority to act, nothing to answer.
       return;
     }
     if (entry.killed || entry.exited) {
-      this.answer(channel, frame.tid, frame.seq, Status.Killed, undefined);
+      this.answer(channel, tid, seq, Status.Killed, undefined);
       return;
     }
     if (entry.channel === -1) entry.channel = channel;
-    if (entry.page === this.initPage && isExit(frame.request)) this.beforeInitExits();
+    if (entry.page === this.initPage && isExit(request)) this.beforeInitExits();
     const start = this.tracer?.now() ?? 0;
-    const result = this.kernel.invoke(entry.page, frame.request);
+    const result = this.kernel.invoke(entry.page, request);
     if (result === null) {
-      entry.seq = frame.seq;
+      entry.seq = seq;
       entry.traceStart = start;
-      entry.traceRequest = frame.request;
+      entry.traceRequest = request;
     } else {
-      this.tracer?.call(entry.tid, start, frame.request, result.errno);
-      this.reply(entry, frame.seq, result);
+      this.tracer?.call(entry.tid, start, request, result.errno);
+      this.reply(entry, seq, result);
     }
     // At once, not after the pass: a call can end or kill a task (even this
     // one), and the next frame of the same drain must already know.
     if (this.kernel.sched.effects.length > 0) this.applyEffects();
-  }
+  };
 
   private reply(entry: TaskEntry, seq: number, result: SyscallResult): void {
     if (entry.channel < 0) return;
