@@ -43,19 +43,6 @@ describe('caduceus run', () => {
   });
 });
 
-describe('the handoff example', () => {
-  it('hands Memory around the ring and gets every page back', async () => {
-    const r = await caduceus('run', 'examples/handoff/init.ts');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/init: 16121 pages handed to me, 5 of them metadata: 16116 free/);
-    for (const name of ['ada', 'bob', 'cyd']) {
-      expect(r.stdout).toContain(`${name}: received 50 pages`);
-      expect(r.stdout).toContain(`init: ${name} finished: share back to 199 free`);
-    }
-    expect(r.stdout).toMatch(/all taken back: 16116 free \(every page came home\)/);
-  });
-});
-
 describe('caduceus run --snapshot and caduceus inspect', () => {
   it('writes the state as init exits and renders it every way', async () => {
     const file = `${root}/test/.snapshot-${process.pid}.json`;
