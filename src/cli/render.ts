@@ -3,7 +3,7 @@
 // Mermaid (objects as nodes, capabilities as edges labelled with slot,
 // rights and badge; task bindings as dashed edges).
 
-import type { CapSnapshot, ObjectSnapshot, Snapshot } from '../kernel/snapshot.ts';
+import type { CapSnapshot, ObjectSnapshot, Snapshot, TaskSnapshot } from '../kernel/snapshot.ts';
 
 const hex = (n: number) => n.toString(16);
 
@@ -59,11 +59,19 @@ export function renderText(snap: Snapshot): string {
   for (const t of snap.tasks) {
     const bound = [['cspace', t.cspace, 'CSpace'], ['vspace', t.vspace, 'VSpace'], ['fault', t.fault, 'Endpoint']] as const;
     const text = bound.filter(([, phys]) => phys !== null).map(([name, phys, type]) => `${name} = ${objectName(type, phys as number)}`);
-    lines.push(`  ${objectName('Task', t.phys)} (${t.state}): ${text.length > 0 ? text.join(', ') : 'nothing'}`);
+    lines.push(`  ${objectName('Task', t.phys)} (${taskState(t)}): ${text.length > 0 ? text.join(', ') : 'nothing'}`);
   }
   lines.push('}');
   if (snap.violations.length > 0) lines.push('violations {', ...snap.violations.map((v) => `  ${v}`), '}');
   return `${lines.join('\n')}\n`;
+}
+
+/** A task's state, with the call it is in and what it waits on when it waits. */
+export function taskState(t: TaskSnapshot): string {
+  if (t.call === null && t.waitsOn === null) return t.state;
+  const call = t.call === null ? '' : ` in ${t.call}`;
+  const on = t.waitsOn === null ? '' : t.waitsOn === 'answer' ? ', waiting for the answer' : ` on ${objectName(t.waitsOn.type, t.waitsOn.phys)}`;
+  return `${t.state}${call}${on}`;
 }
 
 /** Per area: metadata, each object, and the free runs between them, in address order. */

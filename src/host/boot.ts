@@ -41,17 +41,27 @@ export interface System {
 }
 
 const KERNEL_THREAD = entryBeside(import.meta.url, 'kernel-thread');
+/** How init ends when the system is shut down first. */
+const SHUT_DOWN: Fault = { name: 'Shutdown', message: 'the system was shut down before init exited' };
 
 function writeLine(line: string): void {
   process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
 }
 
-export async function boot(options: BootOptions): Promise<System> {
+export function boot(options: BootOptions): Promise<System> {
+  return bootOn(KERNEL_THREAD, options);
+}
+
+/**
+ * boot() with the kernel thread's entry module named (tests start a kernel
+ * thread that fails, to see that every host call still answers).
+ */
+export async function bootOn(kernelEntry: string, options: BootOptions): Promise<System> {
   const config = checkOptions(options);
   const sink = options.console ?? writeLine;
   const { port1: events, port2 } = new MessageChannel();
   const worker = new Worker(BOOTSTRAP, {
-    workerData: { entry: KERNEL_THREAD, events: port2 },
+    workerData: { entry: kernelEntry, events: port2 },
     transferList: [port2],
   });
   const control = Comlink.wrap<KernelControl>(nodeEndpoint(worker));
@@ -77,48 +87,67 @@ export async function boot(options: BootOptions): Promise<System> {
       settle(status);
     }
   });
+  // Once the kernel thread is gone, no call to it can be answered: every
+  // host call then rejects at once with the reason instead of waiting.
   let kernelFault: Fault | undefined;
+  let gone: Error | undefined;
+  let markGone: (error: Error) => void = () => {};
+  const whenGone = new Promise<never>((_, reject) => (markGone = reject));
+  whenGone.catch(() => {});
+  const lose = (error: Error) => {
+    gone ??= error;
+    markGone(gone);
+  };
   worker.on('error', (error) => {
     kernelFault = { name: error.name, message: `the kernel thread failed: ${error.message}`, stack: error.stack };
     settle({ code: 1, fault: kernelFault });
+    lose(new Error(kernelFault.message));
   });
-  worker.once('exit', () => settle({ code: 1, fault: kernelFault ?? { name: 'Error', message: 'the kernel thread stopped' } }));
+  let shuttingDown = false;
+  worker.once('exit', () => {
+    const fault = kernelFault ?? (shuttingDown ? SHUT_DOWN : { name: 'Error', message: 'the kernel thread stopped' });
+    settle({ code: 1, fault });
+    lose(new Error(fault.message));
+  });
+  const ask = <T>(call: () => Promise<T>): Promise<T> => (gone ? Promise.reject(gone) : Promise.race([call(), whenGone]));
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
+      shuttingDown = true;
       if (options.trace !== undefined) {
         try {
-          const trace = await control.trace();
+          const trace = await ask(() => control.trace());
           if (trace !== null) await writeFile(options.trace, trace);
         } catch (error) {
           process.stderr.write(`caduceus: could not write the trace to ${options.trace}: ${(error as Error).message}\n`);
         }
       }
       try {
-        await Promise.race([control.shutdown(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        await Promise.race([ask(() => control.shutdown()), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       } catch {
         // the kernel thread is already gone
       }
+      lose(new Error('the system has been shut down'));
       control[Comlink.releaseProxy]();
       await worker.terminate();
       events.close();
-      settle({ code: 1, fault: { name: 'Shutdown', message: 'the system was shut down before init exited' } });
+      settle({ code: 1, fault: SHUT_DOWN });
     })();
     return stopping;
   };
 
   try {
-    await control.boot(config);
+    await ask(() => control.boot(config));
   } catch (error) {
     await shutdown();
     throw new BootError(error instanceof Error ? error.message : String(error));
   }
   return {
     exited,
-    stats: () => control.stats() as Promise<SystemStats>,
-    check: () => control.check(),
-    snapshot: () => control.snapshot(),
+    stats: () => ask(() => control.stats() as Promise<SystemStats>),
+    check: () => ask(() => control.check()),
+    snapshot: () => ask(() => control.snapshot()),
     shutdown,
   };
 }

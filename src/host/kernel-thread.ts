@@ -34,10 +34,16 @@ const control = {
     const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv });
     const bell = KernelBell.create(MAX_CHANNELS);
     const pooled = Array.from({ length: config.threads }, (_, i) => Channel.create(i));
+    // Once shutdown begins, threads end because they are stopped, not
+    // because their tasks failed: those endings are not reported.
     const outlet: Outlet = {
       print: (text, task) => post({ kind: 'print', text, task }),
-      exit: (status) => post({ kind: 'exit', ...status }),
-      unheard: (task, fault) => post({ kind: 'unheard', task, fault }),
+      exit: (status) => {
+        if (!stopping) post({ kind: 'exit', ...status });
+      },
+      unheard: (task, fault) => {
+        if (!stopping) post({ kind: 'unheard', task, fault });
+      },
     };
     launcher = new ThreadLauncher({
       threads: config.threads,

@@ -12,11 +12,11 @@ export interface BootOptions {
   init: URL | string;
   /** Passed to init in BootInfo.argv. */
   argv?: string[];
-  /** Bytes of physical memory, whole pages, 1 MiB to 4 GiB (default 64 MiB). */
+  /** Bytes of physical memory, whole pages, 1040 KiB (260 pages) to 4 GiB (default 64 MiB). */
   memory?: number;
   /** The boot memory map: page counts, one Memory cap each (default: one with all that is left). */
   regions?: number[];
-  /** Pooled task threads (default: available cores). */
+  /** Pooled task threads, 1 to 64 (default: available cores). */
   threads?: number;
   /** Sink for Console output (default: standard output). */
   console?: (line: string, task: number) => void;
@@ -45,7 +45,14 @@ export class BootError extends Error {
 
 const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace']);
 export const DEFAULT_MEMORY = 64 * 1024 * 1024;
-export const MAX_THREADS = 256;
+/**
+ * The most pooled threads. Tasks share a pooled thread cooperatively, so
+ * threads beyond the cores buy no parallelism, and each costs a worker start
+ * (about 25 ms, 120 ms when it compiles TypeScript, and far more when many
+ * start at once on few cores). A task that needs a thread of its own is
+ * started with thread: 'dedicated'.
+ */
+export const MAX_THREADS = 64;
 
 /** A module reference as a URL string; relative paths resolve against the working directory. */
 export function moduleUrl(ref: URL | string): string {
@@ -54,8 +61,24 @@ export function moduleUrl(ref: URL | string): string {
   return pathToFileURL(isAbsolute(ref) ? ref : resolve(ref)).href;
 }
 
-function size(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+/** Bytes in the largest unit that divides them: "64 MiB", "1040 KiB", "3000 bytes". */
+export function sizeText(bytes: number): string {
+  if (bytes % (1024 * 1024 * 1024) === 0) return `${bytes / (1024 * 1024 * 1024)} GiB`;
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** The bounds of 'memory', as every message gives them. */
+export const MEMORY_BOUNDS = `from ${sizeText(MIN_MEMORY_PAGES * PAGE_SIZE)} (${MIN_MEMORY_PAGES} pages, the least init's objects need) to ${sizeText(MAX_MEMORY_PAGES * PAGE_SIZE)}`;
+
+/** How a value looks in a message: strings quoted, the empty string named. */
+function shown(value: unknown): string {
+  if (value === '') return 'an empty string';
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === null) return 'null';
+  if (typeof value === 'object' || typeof value === 'function') return `a ${typeof value}`;
+  return String(value);
 }
 
 export function checkOptions(options: unknown): BootConfig {
@@ -66,7 +89,7 @@ export function checkOptions(options: unknown): BootConfig {
   }
   if (o.init === undefined) throw new BootError("'init' is required: the URL or path of init's module");
   if (!(o.init instanceof URL) && (typeof o.init !== 'string' || o.init.length === 0)) {
-    throw new BootError(`'init' must be a URL or a path, got ${typeof o.init}`);
+    throw new BootError(`'init' must be the URL or path of init's module, got ${shown(o.init)}`);
   }
   let initUrl: string;
   try {
@@ -82,11 +105,11 @@ export function checkOptions(options: unknown): BootConfig {
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new BootError("'argv' must be an array of strings");
   const memory = o.memory ?? DEFAULT_MEMORY;
   if (typeof memory !== 'number' || !Number.isInteger(memory) || memory % PAGE_SIZE !== 0) {
-    throw new BootError(`'memory' must be a whole number of ${PAGE_SIZE}-byte pages in bytes, got ${String(memory)}`);
+    throw new BootError(`'memory' must be a whole number of ${PAGE_SIZE}-byte pages in bytes, ${MEMORY_BOUNDS}; got ${shown(memory)}`);
   }
   const pages = memory / PAGE_SIZE;
   if (pages < MIN_MEMORY_PAGES || pages > MAX_MEMORY_PAGES) {
-    throw new BootError(`'memory' must be from 1 MiB to 4 GiB, got ${size(memory)}`);
+    throw new BootError(`'memory' must be ${MEMORY_BOUNDS}; got ${sizeText(memory)}`);
   }
   const regions = o.regions;
   if (regions !== undefined && (!Array.isArray(regions) || regions.length === 0 || !regions.every((r) => Number.isInteger(r) && r >= 1))) {
@@ -94,7 +117,7 @@ export function checkOptions(options: unknown): BootConfig {
   }
   const threads = o.threads ?? availableParallelism();
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new BootError(`'threads' must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+    throw new BootError(`'threads' must be a whole number from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
   }
   if (o.console !== undefined && typeof o.console !== 'function') throw new BootError("'console' must be a function (line, task) => void");
   if (o.snapshotAtExit !== undefined && typeof o.snapshotAtExit !== 'boolean') throw new BootError("'snapshotAtExit' must be true or false");

@@ -15,8 +15,12 @@ export const MAX_REFERENCES = 256;
 export const SLOT_BYTES = 16;
 /** Bytes of the in-band header at the start of every Memory area. */
 export const AREA_HEADER_BYTES = 64;
-/** Smallest and largest physical memory boot accepts, in pages (1 MiB .. 4 GiB). */
-export const MIN_MEMORY_PAGES = 256;
+/**
+ * Smallest and largest physical memory boot accepts, in pages: 260 pages
+ * (1040 KiB) holds the root area's metadata page, init's radix-16 CSpace (256
+ * pages), its Task and VSpace, and one page of Memory for init; the most is 4 GiB.
+ */
+export const MIN_MEMORY_PAGES = 260;
 export const MAX_MEMORY_PAGES = 1 << 20;
 /** Radix bounds of a CSpace. */
 export const MIN_RADIX = 1;

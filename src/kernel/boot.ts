@@ -4,7 +4,7 @@
 // Console, and carves each region of the boot memory map into a Memory object
 // handed to init. See docs/decisions.md for why a root area.
 
-import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, memoryOverheadPages, ObjectType, objectPages, PAGE_SIZE, Rights } from './abi.ts';
+import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
 import { Kernel } from './kernel.ts';
 import { placeObject } from './memory.ts';
 import { NO_AREA } from './objects.ts';
@@ -50,14 +50,7 @@ export function bootKernel(options: CoreBootOptions): BootedKernel {
   const { pages } = options;
   if (!Number.isInteger(pages) || pages < MIN_MEMORY_PAGES || pages > MAX_MEMORY_PAGES) {
     throw new RangeError(
-      `physical memory must be ${MIN_MEMORY_PAGES} to ${MAX_MEMORY_PAGES} whole pages (1 MiB to 4 GiB), got ${String(pages)}`,
-    );
-  }
-  const needed = memoryOverheadPages(pages) + objectPages(ObjectType.CSpace, INIT_RADIX) + 2 + 1;
-  if (pages < needed) {
-    throw new RangeError(
-      `physical memory of ${pages} pages cannot hold the root area's metadata, init's CSpace (radix ${INIT_RADIX}, ` +
-        `${objectPages(ObjectType.CSpace, INIT_RADIX)} pages), Task, VSpace and one page of Memory: at least ${needed} pages are needed`,
+      `physical memory must be ${MIN_MEMORY_PAGES} to ${MAX_MEMORY_PAGES} whole pages (${MIN_MEMORY_PAGES * 4} KiB to 4 GiB), got ${String(pages)}`,
     );
   }
   const kernel = new Kernel(pages, options.buffer);

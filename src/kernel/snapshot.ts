@@ -3,6 +3,7 @@
 // returns it; dumps and capability graphs are drawn from it.
 
 import { errnoName, ObjectType, opName, typeName } from './abi.ts';
+import { AWAITING_ANSWER } from './endpoint.ts';
 import type { Kernel } from './kernel.ts';
 import { Life, NO_AREA } from './objects.ts';
 import { Slots } from './slots.ts';
@@ -46,6 +47,10 @@ export interface TaskSnapshot {
   cspace: number | null;
   vspace: number | null;
   fault: number | null;
+  /** The system call the task is blocked in (or holds while suspended), by name; null if none. */
+  call: string | null;
+  /** What it waits on: the object it is queued on, or 'answer' for the answer to its call; null if nothing. */
+  waitsOn: { type: string; phys: number } | 'answer' | null;
 }
 
 export interface Snapshot {
@@ -111,11 +116,23 @@ export function takeSnapshot(kernel: Kernel): Snapshot {
         cspace: nullable(words[tcbWord(p, Tcb.CSpace)]),
         vspace: nullable(words[tcbWord(p, Tcb.VSpace)]),
         fault: nullable(words[tcbWord(p, Tcb.Fault)]),
+        ...waitOf(kernel, p),
       });
     }
     snap.objects.push(object);
   }
   return snap;
+}
+
+/** The call a task is in and what it waits on, from its kernel-side record. */
+function waitOf(kernel: Kernel, task: number): Pick<TaskSnapshot, 'call' | 'waitsOn'> {
+  const record = kernel.sched.records.get(task);
+  if (!record) return { call: null, waitsOn: null };
+  const call = record.call !== null && typeof record.call.op === 'number' ? opName(record.call.op) : null;
+  const on = record.blockedOn;
+  if (on === AWAITING_ANSWER) return { call, waitsOn: 'answer' };
+  if (on <= 0) return { call, waitsOn: null };
+  return { call, waitsOn: { type: typeName(kernel.core.objects.kind[on]), phys: on * 4096 } };
 }
 
 export interface KernelStats {

@@ -72,14 +72,14 @@ describe('boot', () => {
   });
 
   it('rejects memory sizes and regions that cannot be', () => {
-    expect(() => bootKernel({ pages: 255 })).toThrow(/1 MiB to 4 GiB/);
-    expect(() => bootKernel({ pages: (1 << 20) + 1 })).toThrow(/1 MiB to 4 GiB/);
+    expect(() => bootKernel({ pages: 259 })).toThrow(/260 to 1048576 whole pages \(1040 KiB to 4 GiB\)/);
+    // 260 pages is exactly enough: init's Memory gets the one page left.
+    expect(bootKernel({ pages: 260 }).bootInfo.memory[0].pages).toBe(1);
+    expect(() => bootKernel({ pages: (1 << 20) + 1 })).toThrow(/1040 KiB to 4 GiB/);
     expect(() => bootKernel({ pages: 300.5 })).toThrow(/whole pages/);
     expect(() => bootKernel({ pages: 4096, regions: [] })).toThrow(/non-empty/);
     expect(() => bootKernel({ pages: 4096, regions: [0] })).toThrow(/>= 1/);
     expect(() => bootKernel({ pages: 4096, regions: [4000] })).toThrow(/only \d+ are left/);
-    expect(() => bootKernel({ pages: 256 })).toThrow(/at least 260 pages are needed/);
-    expect(bootKernel({ pages: 260 }).bootInfo.memory[0].pages).toBe(1);
   });
 });
 

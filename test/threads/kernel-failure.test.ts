@@ -1,0 +1,34 @@
+// When the kernel thread fails, the host hears it: exited reports it, every
+// later host call rejects with the reason instead of hanging, and shutdown
+// finishes with no thread left behind.
+
+import { describe, expect, it } from 'vitest';
+import { bootOn } from '../../src/host/boot.ts';
+import { fixture } from './helpers.ts';
+
+describe('a kernel thread that fails', () => {
+  it('answers every host call afterwards and shuts down', async () => {
+    const lines: string[] = [];
+    const system = await bootOn(fixture('failing-kernel.ts').href, { init: fixture('idle-init.ts'), threads: 1, console: (l) => lines.push(l) });
+    try {
+      await expect.poll(() => lines).toEqual(['idle']);
+      expect((await system.stats()).tasks.blocked).toBe(1);
+      await system.check(); // answered; the thread fails just after
+      const status = await system.exited;
+      expect(status).toMatchObject({ code: 1, fault: { message: 'the kernel thread failed: kernel bug: slot 7 missing' } });
+      await expect(system.stats()).rejects.toThrow(/kernel bug: slot 7 missing/);
+      await expect(system.snapshot()).rejects.toThrow(/kernel bug: slot 7 missing/);
+      await expect(system.check()).rejects.toThrow(/kernel bug: slot 7 missing/);
+    } finally {
+      await system.shutdown();
+    }
+    await system.shutdown(); // idempotent
+  });
+
+  it('after a normal shutdown, host calls reject instead of hanging', async () => {
+    const system = await bootOn(fixture('failing-kernel.ts').href, { init: fixture('idle-init.ts'), threads: 1, console: () => {} });
+    await system.shutdown();
+    await expect(system.stats()).rejects.toThrow(/the system has been shut down/);
+    expect((await system.exited).fault?.name).toBe('Shutdown');
+  });
+});
