@@ -47,6 +47,10 @@ function printReport(report: BenchReport): void {
 }
 
 export async function runBenchmarks(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(BENCH_USAGE);
+    return 0;
+  }
   const flags = argv.filter((a) => a.startsWith('-'));
   const ids = argv.filter((a) => !a.startsWith('-')).map((a) => a.toUpperCase());
   const wrong = flags.filter((f) => f !== '--json' && f !== '--quick');

@@ -19,6 +19,9 @@ export const INSPECT_USAGE = `usage: caduceus inspect [--format text|map|dot|mer
 const FORMATS = ['text', 'map', 'dot', 'mermaid'] as const;
 type Format = (typeof FORMATS)[number];
 
+/** The init module inspected did not run to its end: exit 1, not a usage error. */
+class InitFailed extends Error {}
+
 function isSnapshot(value: unknown): value is Snapshot {
   const s = value as Partial<Snapshot> | null;
   return typeof s === 'object' && s !== null && Array.isArray(s.objects) && Array.isArray(s.caps) && Array.isArray(s.areas) && Array.isArray(s.tasks);
@@ -38,7 +41,10 @@ async function snapshotOf(source: string, argv: string[]): Promise<Snapshot> {
   const system = await boot({ init: source, argv, snapshotAtExit: true, console: () => {} });
   try {
     const status = await system.exited;
-    if (!status.snapshot) throw new UsageError(`${source}: init ended without a snapshot (${status.fault?.message ?? 'no reason given'})`);
+    // A drawing of a system whose init failed (at import, say) would show a
+    // state that never ran: report the failure instead.
+    if (status.fault) throw new InitFailed(`${source}: init failed: ${status.fault.name}: ${status.fault.message}`);
+    if (!status.snapshot) throw new InitFailed(`${source}: init ended without a snapshot`);
     return status.snapshot;
   } finally {
     await system.shutdown();
@@ -73,6 +79,14 @@ export async function inspectCommand(args: string[]): Promise<number> {
   if (!FORMATS.includes(format)) throw new UsageError(`--format takes one of ${FORMATS.join(', ')}, got '${values.format}'`);
   const [source, ...argv] = positionals;
   if (!source) throw new UsageError('inspect needs a snapshot file or an init module');
-  process.stdout.write(render(await snapshotOf(source, argv), format));
+  let snapshot: Snapshot;
+  try {
+    snapshot = await snapshotOf(source, argv);
+  } catch (error) {
+    if (!(error instanceof InitFailed)) throw error;
+    process.stderr.write(`caduceus inspect: ${error.message}\n`);
+    return 1;
+  }
+  process.stdout.write(render(snapshot, format));
   return 0;
 }

@@ -1,19 +1,29 @@
-// `caduceus run <init-module> [--memory 64MiB] [--threads N] [-- argv...]`:
+// `caduceus run <init-module> [--memory 64MiB] [--threads N] [--timeout D] [-- argv...]`:
 // boots a system, prints its Console output, and exits with init's code.
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { boot } from '../host/boot.ts';
-import { parseCount, parseSize, UsageError } from './args.ts';
+import { boot, type ExitStatus, type System } from '../host/boot.ts';
+import { MAX_THREADS } from '../host/options.ts';
+import { checkOutputPath, durationText, parseCount, parseDuration, parseSize, UsageError } from './args.ts';
+import { objectName, taskState } from './render.ts';
 
-export const RUN_USAGE = `usage: caduceus run <init-module> [--memory 64MiB] [--threads N] [--trace FILE] [--snapshot FILE] [-- argv...]
+export const RUN_USAGE = `usage: caduceus run <init-module> [options] [-- argv...]
 
-  <init-module>   the init task's module (.ts or .js)
-  --memory SIZE   physical memory, whole pages, 1MiB to 4GiB (default 64MiB)
-  --threads N     pooled task threads (default: available cores)
-  --trace FILE    write a Chrome/Perfetto trace of the run (open it in ui.perfetto.dev)
-  --snapshot FILE write the kernel's state as init exits (see caduceus inspect)
-  -- argv...      passed to init in BootInfo.argv`;
+  <init-module>     the init task's module (.ts, .js or .mjs)
+  --memory SIZE     physical memory, whole pages, 1040KiB (260 pages) to 4GiB (default 64MiB)
+  --threads N       pooled task threads, 1 to ${MAX_THREADS} (default: available cores)
+  --timeout D       stop a system whose init has not exited after D (30s, 500ms, 2m),
+                    say what each task was blocked on, and exit 124
+  --trace FILE      write a Chrome/Perfetto trace of the run (open it in ui.perfetto.dev)
+  --snapshot FILE   write the kernel's state as init exits (see caduceus inspect)
+  -- argv...        passed to init in BootInfo.argv
+
+exit status: init's code (0..255); 1 when init faults or its code is out of range;
+124 on --timeout; 130 on Ctrl-C; 2 for bad usage`;
+
+/** How `run` ended when init did not. */
+type Stop = { kind: 'timeout' } | { kind: 'interrupt' };
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,6 +33,7 @@ export async function runCommand(args: string[]): Promise<number> {
     options: {
       memory: { type: 'string' },
       threads: { type: 'string' },
+      timeout: { type: 'string' },
       snapshot: { type: 'string' },
       trace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -34,6 +45,9 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const [init, ...argv] = positionals;
   if (!init) throw new UsageError('run needs the init module to boot');
+  const timeout = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout');
+  if (values.snapshot !== undefined) checkOutputPath(values.snapshot, '--snapshot');
+  if (values.trace !== undefined) checkOutputPath(values.trace, '--trace');
   const system = await boot({
     init,
     argv,
@@ -42,18 +56,62 @@ export async function runCommand(args: string[]): Promise<number> {
     snapshotAtExit: values.snapshot !== undefined,
     trace: values.trace,
   });
-  const stop = () => void system.shutdown().then(() => process.exit(130));
-  process.once('SIGINT', stop);
+  let stopWith: (stop: Stop) => void = () => {};
+  const stopped = new Promise<Stop>((resolve) => (stopWith = resolve));
+  let interrupts = 0;
+  const interrupt = () => {
+    // A second Ctrl-C does not wait for the shutdown.
+    if (++interrupts > 1) process.exit(130);
+    stopWith({ kind: 'interrupt' });
+  };
+  process.on('SIGINT', interrupt);
+  const timer = timeout === undefined ? undefined : setTimeout(() => stopWith({ kind: 'timeout' }), timeout);
   try {
-    const status = await system.exited;
-    if (values.snapshot !== undefined && status.snapshot) writeFileSync(values.snapshot, `${JSON.stringify(status.snapshot, null, 1)}\n`);
-    if (status.fault) {
-      process.stderr.write(`init failed: ${status.fault.name}: ${status.fault.message}\n`);
-      if (status.fault.stack) process.stderr.write(`${status.fault.stack}\n`);
+    const ended = await Promise.race([system.exited, stopped]);
+    if ('kind' in ended) {
+      if (ended.kind === 'interrupt') {
+        process.stderr.write('caduceus run: interrupted\n');
+        return 130;
+      }
+      process.stderr.write(`caduceus run: init did not exit within ${durationText(timeout ?? 0)}; stopping the system\n${await blockedReport(system)}`);
+      return 124;
     }
-    return Number.isInteger(status.code) && status.code >= 0 && status.code <= 255 ? status.code : 1;
+    return reportExit(ended, values.snapshot);
   } finally {
-    process.removeListener('SIGINT', stop);
+    clearTimeout(timer);
+    process.removeListener('SIGINT', interrupt);
     await system.shutdown();
   }
+}
+
+/** Writes the snapshot, reports a fault, and gives the command's exit code. */
+function reportExit(status: ExitStatus, snapshotPath: string | undefined): number {
+  if (snapshotPath !== undefined && status.snapshot) {
+    try {
+      writeFileSync(snapshotPath, `${JSON.stringify(status.snapshot, null, 1)}\n`);
+    } catch (error) {
+      process.stderr.write(`caduceus run: could not write the snapshot to ${snapshotPath}: ${(error as Error).message}\n`);
+    }
+  }
+  if (status.fault) {
+    process.stderr.write(`init failed: ${status.fault.name}: ${status.fault.message}\n`);
+    if (status.fault.stack) process.stderr.write(`${status.fault.stack}\n`);
+    return 1;
+  }
+  if (Number.isInteger(status.code) && status.code >= 0 && status.code <= 255) return status.code;
+  process.stderr.write(`caduceus run: init exited with code ${status.code}, which is not an exit status (0..255), so run exits with 1\n`);
+  return 1;
+}
+
+/** Every task that has not ended, with what it was doing, one line each. */
+async function blockedReport(system: System): Promise<string> {
+  let snapshot;
+  try {
+    snapshot = await system.snapshot();
+  } catch (error) {
+    return `  (the kernel could not be asked: ${(error as Error).message})\n`;
+  }
+  const live = snapshot.tasks.filter((t) => t.state !== 'exited' && t.state !== 'inactive');
+  if (live.length === 0) return '  no task was running\n';
+  return live.map((t) => `  ${objectName('Task', t.phys)}: ${taskState(t)}\n`).join('');
 }

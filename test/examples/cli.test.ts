@@ -1,7 +1,8 @@
 // The caduceus command: run exits with init's code, passes argv, prints the
 // Console, and answers bad usage with a readable message and exit code 2.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -35,11 +36,88 @@ describe('caduceus run', () => {
     [['run', 'test/fixtures/exit-code.ts', '--threads', '0'], /--threads takes a whole number >= 1/],
     [['run', 'test/fixtures/exit-code.ts', '--colour'], /Unknown option '--colour'/],
     [['run', 'nowhere.ts'], /init module not found/],
+    [['run', 'test/fixtures/exit-code.ts', '--memory', '1MiB'], /'memory' must be from 1040 KiB \(260 pages, the least init's objects need\) to 4 GiB; got 1 MiB/],
+    [['run', 'test/fixtures/exit-code.ts', '--threads', '256'], /'threads' must be a whole number from 1 to 64, got 256/],
+    [['run', 'test/fixtures/exit-code.ts', '--timeout', 'soon'], /--timeout takes a duration such as 30s/],
+    [['run', 'test/fixtures/exit-code.ts', '--snapshot', '/nonexistent/x.json'], /^caduceus run: --snapshot cannot write \/nonexistent\/x.json: the folder \/nonexistent does not exist\n$/],
+    [['run', 'test/fixtures/exit-code.ts', '--trace', 'test'], /^caduceus run: --trace cannot write test: it is a folder\n$/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j is refused with a readable message', async (args, message) => {
     const r = await caduceus(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe(''); // refused before init could run
+  });
+});
+
+describe('caduceus run, how it ends', () => {
+  it('runs with the least memory its messages advertise', async () => {
+    const r = await caduceus('run', 'test/fixtures/exit-code.ts', '--memory', '1040KiB', '--threads', '1');
+    expect(r.code).toBe(40);
+  });
+
+  it('says why an exit code out of range becomes 1', async () => {
+    const r = await caduceus('run', 'test/fixtures/exit-300.ts', '--threads', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/init exited with code 300, which is not an exit status \(0\.\.255\), so run exits with 1/);
+  });
+
+  it('--timeout stops a system that does not end, says what each task was blocked on, exits 124', async () => {
+    // Long enough for init to load and block even on a loaded machine.
+    const r = await caduceus('run', 'test/fixtures/idle-init.ts', '--threads', '1', '--timeout', '4s');
+    expect(r.code).toBe(124);
+    expect(r.stdout).toBe('idle\n');
+    expect(r.stderr).toMatch(/^caduceus run: init did not exit within 4s; stopping the system\n {2}task_[0-9a-f]+: blocked in Recv on endpoint_[0-9a-f]+\n$/);
+  });
+
+  it('Ctrl-C says "interrupted" and exits 130, blaming no task', async () => {
+    const child = spawn(process.execPath, ['bin/caduceus.mjs', 'run', 'test/fixtures/idle-init.ts', '--threads', '1'], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        if (stdout.includes('idle')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await ended).toBe(130);
+    expect(stderr).toBe('caduceus run: interrupted\n');
+  });
+
+  it('a reader that closes the pipe early ends the command quietly', async () => {
+    for (const command of ['run examples/hello/init.ts', 'inspect --format map test/fixtures/exit-code.ts']) {
+      const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+        execFile('sh', ['-c', `"${process.execPath}" bin/caduceus.mjs ${command} | head -1`], { cwd: root, timeout: 60_000 }, (_e, stdout, stderr) => resolve({ stdout, stderr }));
+      });
+      expect(r.stdout.split('\n')).toHaveLength(2);
+      expect(r.stderr).toBe('');
+    }
+  });
+});
+
+describe('help and version', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+    const r = await caduceus('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  });
+
+  it.each(['run', 'inspect', 'stress', 'bench'])('%s --help prints its usage and exits 0', async (command) => {
+    const r = await caduceus(command, '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^usage: caduceus ${command}`));
+  });
+
+  it('the top-level usage names every command with its main flags', async () => {
+    const r = await caduceus('--help');
+    expect(r.code).toBe(0);
+    for (const text of ['run <init-module>', '--timeout D', 'inspect <snapshot.json', '--format', 'stress', '--faults', 'bench [ids...]', '--quick', '--version']) {
+      expect(r.stdout).toContain(text);
+    }
   });
 });
 
@@ -58,6 +136,13 @@ describe('caduceus run --snapshot and caduceus inspect', () => {
     expect((await caduceus('inspect', 'package.json')).stderr).toMatch(/is not a snapshot/);
     const { unlinkSync } = await import('node:fs');
     unlinkSync(file);
+  });
+
+  it('reports an init module that fails to load, exiting 1, and draws nothing', async () => {
+    const r = await caduceus('inspect', 'test/fixtures/throws-at-import.ts');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/caduceus inspect: test\/fixtures\/throws-at-import.ts: init failed: Error: this module cannot load/);
   });
 
   it('inspects an init module by running it', async () => {
