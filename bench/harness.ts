@@ -12,7 +12,7 @@ export interface BenchOptions {
   quick?: boolean;
 }
 
-/** A goal of quality.md and whether the measured figure meets it. */
+/** A goal of docs/goals.md and whether the measured figure meets it. */
 export interface Verdict {
   goal: string;
   measured: string;

@@ -1,4 +1,4 @@
-// P5 (quality.md): the core alone, ALLOC then DESTROY of one Page in a
+// P5 (docs/goals.md): the core alone, ALLOC then DESTROY of one Page in a
 // fragmented Memory area, at 2^14, 2^17 and 2^20 pages of physical memory.
 // Goal: <= 2 µs per pair, and the cost at 2^20 <= 1.5 x the cost at 2^14.
 //

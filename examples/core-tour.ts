@@ -1,6 +1,6 @@
 // A tour of the kernel core's accounting: boot a 64 MiB core, allocate
 // objects, split Memory, watch the free page count at every step, and check
-// the invariants at the end. Run: npm start (or npx tsx examples/core-tour.ts).
+// the invariants at the end. Run: npx tsx examples/core-tour.ts.
 
 import {
   bootKernel,

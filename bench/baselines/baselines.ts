@@ -1,4 +1,4 @@
-// B1-B5 (quality.md): the raw round trips every thread-crossing figure of the
+// B1-B5 (docs/goals.md): the raw round trips every thread-crossing figure of the
 // suite is quoted against, each between two threads of this process.
 //
 //   B1  Atomics ping-pong, Atomics.wait / Atomics.notify, no spin
@@ -48,7 +48,7 @@ export interface BaselineFigure {
   /** Round trips per call between two clock reads. */
   batch: number;
   runs: number;
-  /** Not a baseline of quality.md: a variant shown to explain one. */
+  /** Not a baseline of docs/goals.md: a variant shown to explain one. */
   informative: boolean;
 }
 
@@ -112,7 +112,7 @@ interface Candidate {
 
 const us = (ns: number) => `${ns / 1000} µs`;
 
-/** A baseline of quality.md; `optional` ones may fail without failing the benchmark. */
+/** A baseline of docs/goals.md; `optional` ones may fail without failing the benchmark. */
 const baseline = (key: string, what: string, start: () => Promise<Subject>, optional = false): Candidate => ({
   key,
   what,

@@ -5,7 +5,7 @@ import { BUSY_CORES, type BaselineFigure, type BaselineResults, measureBaselines
 
 const TITLE = 'raw round trips between two threads (B1-B5)';
 
-/** quality.md's goals that are multiples of B2, to print beside the baselines. */
+/** The goals of docs/goals.md that are multiples of B2, to print beside the baselines. */
 const B2_GOALS = [
   { id: 'P1', what: 'null system call', factor: 1.3 },
   { id: 'P2', what: 'IPC call + reply on two threads', factor: 2.6 },

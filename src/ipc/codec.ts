@@ -3,7 +3,7 @@
 // plain objects, undefined/null/booleans) and keeps malformed input
 // malformed: a function, a symbol, a bigint, a cycle, or a string or byte
 // array too long for any call is encoded as a marker, so the kernel sees a
-// value of the wrong kind and answers with the errno the spec gives for it,
+// value of the wrong kind and answers with the errno docs/semantics.md §12 gives for it,
 // instead of the task side guessing.
 //
 // Layout: one tag byte, then the payload. Integers, lengths and counts are

@@ -26,7 +26,7 @@ export const MAX_MEMORY_PAGES = 1 << 20;
 export const MIN_RADIX = 1;
 export const MAX_RADIX = 16;
 
-/** Stable object type ids (kernel.md section 2). */
+/** Stable object type ids (docs/semantics.md §2). */
 export const ObjectType = {
   Null: 0,
   Memory: 1,
@@ -48,7 +48,7 @@ export function typeName(type: number): string {
   return typeNames[type] ?? `Unknown(${type})`;
 }
 
-/** Rights bits of a capability (kernel.md section 6). */
+/** Rights bits of a capability (docs/semantics.md §6). */
 export const Rights = {
   READ: 1,
   WRITE: 2,
@@ -56,7 +56,7 @@ export const Rights = {
   ALL: 7,
 } as const;
 
-/** Error numbers (kernel.md section 12). */
+/** Error numbers (docs/semantics.md §12). */
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,

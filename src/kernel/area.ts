@@ -1,4 +1,4 @@
-// Memory areas as they lie in physical memory (kernel.md 3). An area of N
+// Memory areas as they lie in physical memory (docs/semantics.md §3). An area of N
 // pages keeps its own metadata in its first pages:
 //
 //   byte 0      64-byte header (words below)

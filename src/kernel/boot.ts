@@ -1,4 +1,4 @@
-// Boot (kernel.md 11). Physical memory is itself an area, the root area, whose
+// Boot (docs/semantics.md §11). Physical memory is itself an area, the root area, whose
 // metadata sits at page 0 and which no capability names. The kernel allocates
 // init's CSpace (radix 16), Task and VSpace from it, bottom up, makes the
 // Console, and carves each region of the boot memory map into a Memory object

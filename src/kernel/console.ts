@@ -1,4 +1,4 @@
-// The Console (kernel.md 2): a device that prints text to the host. Init
+// The Console (docs/semantics.md §14): a device that prints text to the host. Init
 // holds its capability at boot; printing needs WRITE.
 
 import { Errno, ObjectType, Rights } from './abi.ts';

@@ -1,6 +1,6 @@
 // CSpace: addressing by caddr, and the operations on capabilities themselves
-// (kernel.md 5): identify, copy, move, destroy. Each operation is a decode
-// that checks everything in the order of kernel.md 12 and changes nothing,
+// (docs/semantics.md §5): identify, copy, move, destroy. Each operation is a decode
+// that checks everything in the order of docs/semantics.md §12 and changes nothing,
 // then a perform that cannot fail.
 //
 // Addressing rules (docs/decisions.md): a caddr is an integer in
@@ -36,8 +36,8 @@ export function lookup(core: Core, task: number, caddr: unknown): number {
 }
 
 /**
- * The invoked capability of an operation, checked in the order of kernel.md
- * 12: its slot index, or a negated errno (EBADF: out of range or Null;
+ * The invoked capability of an operation, checked in the order of docs/semantics.md
+ * §12: its slot index, or a negated errno (EBADF: out of range or Null;
  * ENOTSUP: not of `type`; EPERM: lacks one of `rights`).
  */
 export function invoked(core: Core, task: number, caddr: unknown, type: number, rights: number): number {

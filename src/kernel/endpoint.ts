@@ -1,4 +1,4 @@
-// Endpoints (kernel.md 7): synchronous rendezvous. No message is buffered in
+// Endpoints (docs/semantics.md §7): synchronous rendezvous. No message is buffered in
 // the kernel: the queues are the tasks blocked sending and receiving, FIFO on
 // each side, and a message is copied from the sender's IPC buffer to the
 // receiver's. A `call` leaves the caller waiting for an answer; the receiver

@@ -1,4 +1,4 @@
-// The invariants of kernel.md 13, checked from first principles: the checker
+// The invariants of docs/semantics.md §13, checked from first principles: the checker
 // recounts everything from physical memory and the object table instead of
 // trusting the kernel's own reverse lists, and names each violation in words.
 // Items 1-3 in checkInvariants, item 4 (blocked tasks and queues) in checkQueues.
@@ -17,7 +17,7 @@ function at(page: number): string {
   return `page ${page}`;
 }
 
-/** Every violation of kernel.md 13 items 1-3, in words; empty when all hold. */
+/** Every violation of docs/semantics.md §13 items 1-3, in words; empty when all hold. */
 export function checkInvariants(core: Core): string[] {
   const out: string[] = [];
   const { objects } = core;

@@ -1,6 +1,6 @@
 // The kernel core's entry: (task, request) -> answer | blocked, plus effects.
 // It decodes each request with the object module that owns the operation
-// (checking everything in the order of kernel.md 12, changing nothing), then
+// (checking everything in the order of docs/semantics.md §12, changing nothing), then
 // performs it (which cannot fail). Requests are plain objects from a task
 // thread and are trusted for nothing; whatever their shape, they get an errno, never a throw.
 
@@ -68,7 +68,7 @@ export class Kernel {
     life.teardown[ObjectType.PageTable] = (object) => vspace.teardownTable(this.core, object);
   }
 
-  /** Every violated invariant of kernel.md 13, in words (empty when all hold). */
+  /** Every violated invariant of docs/semantics.md §13, in words (empty when all hold). */
   check(): string[] {
     return [
       ...checkInvariants(this.core),

@@ -1,5 +1,5 @@
-// References and the one place where "last reference gone" runs (kernel.md 3
-// and 4). An object's count lives in the refcount list of the area it came
+// References and the one place where "last reference gone" runs (docs/semantics.md §3
+// and §4). An object's count lives in the refcount list of the area it came
 // from, as (references - 1) in one byte, and changes through Atomics. It
 // counts the capabilities naming the object plus its kernel bindings.
 //

@@ -1,4 +1,4 @@
-// Memory capabilities (kernel.md 3): ALLOC carves objects out of an area,
+// Memory capabilities (docs/semantics.md §3): ALLOC carves objects out of an area,
 // GET_FREE_PAGES reports what is left, and a dying Memory object takes with
 // it every object still allocated from it (queued on the work list).
 

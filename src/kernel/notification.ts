@@ -1,4 +1,4 @@
-// Notifications (kernel.md 8): one 32-bit word of signal bits, the first
+// Notifications (docs/semantics.md §8): one 32-bit word of signal bits, the first
 // word of the object's page. signal ORs in the cap's badge (1 when the badge
 // is 0), never blocks, and wakes every task waiting at that moment, each of
 // which gets the word; then the word is cleared. wait and poll return the

@@ -1,5 +1,5 @@
 // The object table: the kernel's JavaScript-side index of live objects, keyed
-// by each object's first physical page (kernel.md 1 allows such indexes). The
+// by each object's first physical page (docs/semantics.md §1 allows such indexes). The
 // authoritative allocation state (bitmap, free count, refcounts) lives in
 // physical memory, in the areas; this table remembers what kind of object
 // starts where, its size, the area it came from, and the reverse links the

@@ -1,4 +1,4 @@
-// CSpace slot records in physical memory (kernel.md 5). A slot is 16 bytes:
+// CSpace slot records in physical memory (docs/semantics.md §5). A slot is 16 bytes:
 //
 //   byte 0  type (u8)     byte 1  rights (u8)    bytes 2-3  flags (u16)
 //   bytes 4-7   object: first physical page (device number for devices)
@@ -9,7 +9,7 @@
 // A slot is named globally by its slot index: its byte address / 16. Slot
 // index 0 lies in the root area's header and never holds a capability, so 0
 // can mean "no slot". The list of slots naming an object is how the kernel
-// finds every capability to an object it destroys (the revoke of kernel.md 3)
+// finds every capability to an object it destroys (the revoke of docs/semantics.md §3.5)
 // without scanning every CSpace; an object has at most 256 references, so
 // walking its list is bounded.
 

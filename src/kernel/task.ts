@@ -1,4 +1,4 @@
-// Tasks (kernel.md 9): bindings, states, and the lifecycle: configure, start,
+// Tasks (docs/semantics.md §9): bindings, states, and the lifecycle: configure, start,
 // suspend and resume, exit (with its message on the fault Endpoint), and
 // the kill of a task whose object is destroyed while it runs.
 

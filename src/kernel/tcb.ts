@@ -1,4 +1,4 @@
-// The layout of a Task object's page (kernel.md 2 and 9): a control block in
+// The layout of a Task object's page (docs/semantics.md §2 and §9): a control block in
 // the first 1 KiB, the IPC buffer in the last 3 KiB.
 
 import { PhysicalMemory } from './physical.ts';

@@ -1,4 +1,4 @@
-// Capability transfer over IPC (kernel.md 7): up to 8 capabilities per
+// Capability transfer over IPC (docs/semantics.md §7): up to 8 capabilities per
 // message, each by copy (default) or move, into the landing slots the
 // receiver named. All or nothing: every check runs before anything moves, so
 // a failure (ENOSPC, ERANGE, EEXIST, EBADF) leaves both sides as they were.

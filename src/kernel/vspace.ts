@@ -1,8 +1,8 @@
-// Address spaces (kernel.md 10). Two levels over a 32-bit virtual space: a
+// Address spaces (docs/semantics.md §10). Two levels over a 32-bit virtual space: a
 // VSpace page holds 1024 entries naming PageTables (4 MiB each), a PageTable
 // page 1024 entries naming Pages (4 KiB each). An entry is the first page of
 // the object it maps, with bit 31 set on a writable Page mapping; 0 is empty.
-// Every mapping is a binding, so it counts as a reference (kernel.md 4).
+// Every mapping is a binding, so it counts as a reference (docs/semantics.md §4).
 
 import { Errno, MSG_MAX_BYTES, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';

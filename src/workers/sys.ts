@@ -1,4 +1,4 @@
-// `sys`: a task's system calls (api.md). Each method is async and rejects
+// `sys`: a task's system calls (docs/api.md §3). Each method is async and rejects
 // with KernelError for every kernel error. Arguments go to the kernel as
 // given (the kernel checks them all, in the documented order); the task side
 // only converts what the wire cannot carry: string data becomes UTF-8 bytes,

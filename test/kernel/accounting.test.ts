@@ -1,4 +1,4 @@
-// Exact accounting (kernel.md 2 and 3): the overhead formula, object sizes,
+// Exact accounting (docs/semantics.md §2 and §3): the overhead formula, object sizes,
 // a child Memory paying its own metadata, all-or-nothing ALLOC, and ENOMEM
 // when the free count would suffice but no run is long enough.
 
@@ -23,7 +23,7 @@ describe('memoryOverheadPages', () => {
 });
 
 describe('objectPages', () => {
-  it('gives each type its size from kernel.md 2', () => {
+  it('gives each type its size from docs/semantics.md §2', () => {
     for (const t of [T.VSpace, T.Task, T.Page, T.PageTable, T.Endpoint, T.Notification]) expect(objectPages(t)).toBe(1);
     expect(objectPages(T.Memory, 37)).toBe(37);
     expect([1, 2, 8, 9, 12, 16].map((r) => objectPages(T.CSpace, r))).toEqual([1, 1, 1, 2, 16, 256]);

@@ -1,4 +1,4 @@
-// Revoke by destroying Memory (kernel.md 3): everything allocated from the
+// Revoke by destroying Memory (docs/semantics.md §3.5): everything allocated from the
 // area dies with it, every capability naming those objects becomes Null, and
 // the work list keeps the stack bounded at any depth or width.
 

@@ -1,4 +1,4 @@
-// The order of checks (kernel.md 12): each call here fails two checks at
+// The order of checks (docs/semantics.md §12): each call here fails two checks at
 // once, and the earlier check in the documented order must decide. Then
 // hostile argument values: an errno every time, never a throw.
 

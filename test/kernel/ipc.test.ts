@@ -1,4 +1,4 @@
-// IPC in the core (kernel.md 7 and 8): capability transfer, Reply caps,
+// IPC in the core (docs/semantics.md §7 and §8): capability transfer, Reply caps,
 // Notifications. Tests act as several tasks by invoking with their pages.
 
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The task lifecycle and basic Endpoint IPC in the core (kernel.md 7 and 9),
+// The task lifecycle and basic Endpoint IPC in the core (docs/semantics.md §7 and §9),
 // without threads: tests act as several tasks by invoking with their pages,
 // and read the effects the kernel thread would carry out.
 

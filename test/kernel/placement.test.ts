@@ -1,4 +1,4 @@
-// Placement (kernel.md 3): a bump pointer while fresh, first fit once
+// Placement (docs/semantics.md §3.4): a bump pointer while fresh, first fit once
 // fragmented, fresh again when empty, and zeroed objects.
 
 import { describe, expect, it } from 'vitest';

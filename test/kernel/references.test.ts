@@ -1,4 +1,4 @@
-// References (kernel.md 4 and 5): the limit of 256, move keeping the count,
+// References (docs/semantics.md §4 and §5): the limit of 256, move keeping the count,
 // the last reference destroying, copies with rights masks and badges.
 
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-// Task bindings as references (kernel.md 4 and 9), boot (kernel.md 11), and
-// the invariant checker (kernel.md 13): it must notice each kind of damage.
+// Task bindings as references (docs/semantics.md §4 and §9), boot (§11), and
+// the invariant checker (§13): it must notice each kind of damage.
 
 import { describe, expect, it } from 'vitest';
 import { bootKernel, ObjectType as T, Op, PAGE_SIZE } from '../../src/kernel/index.ts';

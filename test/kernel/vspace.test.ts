@@ -1,4 +1,4 @@
-// Address spaces in the core (kernel.md 10): mapping, references, and a
+// Address spaces in the core (docs/semantics.md §10): mapping, references, and a
 // task's reads and writes of its own memory.
 
 import { describe, expect, it } from 'vitest';

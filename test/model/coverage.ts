@@ -21,7 +21,7 @@ export class Coverage {
   deaths = 0;
   /** Sequences that ended because init's Task was destroyed. */
   initDeaths = 0;
-  /** Sequences whose final cleanup left nothing but boot objects (kernel.md 13.5 checked). */
+  /** Sequences whose final cleanup left nothing but boot objects (docs/semantics.md §13.5 checked). */
   clean = 0;
   /** Sequences whose final cleanup left unreachable cycles alive. */
   cycles = 0;

@@ -114,7 +114,7 @@ export class Step implements fc.Command<Model, Real> {
 
 /**
  * The end of a sequence: init destroys every capability but those naming its
- * boot objects, then kernel.md 13.5 must hold: each boot Memory cap still in
+ * boot objects, then docs/semantics.md §13.5 must hold: each boot Memory cap still in
  * its boot slot reports its boot free count again. (With COLLECT_CYCLES off,
  * the model may keep unreachable cycles alive; such sequences only count.)
  */

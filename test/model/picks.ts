@@ -193,7 +193,7 @@ export const badgeArb: fc.Arbitrary<unknown> = fc.oneof(
 /**
  * Operations outside the model, keyed by the one object type each may be
  * invoked on. Invoked on any other cap they must fail before doing anything
- * (kernel.md 12: EBADF for a bad or Null caddr, else ENOTSUP), so the model
+ * (docs/semantics.md §12: EBADF for a bad or Null caddr, else ENOTSUP), so the model
  * covers them there; the command swaps in an unknown op code otherwise.
  */
 export const FOREIGN_OPS: ReadonlyMap<number, readonly number[]> = new Map([

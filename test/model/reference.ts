@@ -1,4 +1,4 @@
-// A reference model of kernel.md sections 1-6 and 12 for Memory areas and
+// A reference model of docs/semantics.md §1-6 and §12 for Memory areas and
 // CSpaces, written to be obviously correct rather than fast. It shares nothing
 // with src/kernel but the ABI numbers and sizing functions of abi.ts.
 //
@@ -26,7 +26,7 @@ export const InitSlots = { cspace: 0, vspace: 1, task: 2, console: 3, memory: 16
 /** The Console device's object id in the model (devices occupy no pages). */
 export const CONSOLE = -1;
 const ROOT = 0;
-/** D18: collect what no running task can reach. False gives pure reference counting (kernel.md 3-4 alone). */
+/** D18: collect what no running task can reach. False gives pure reference counting (docs/semantics.md §3-4 alone). */
 export const COLLECT_CYCLES = true;
 const MAX_COUNT = 1 << 16;
 const MAX_MEMORY_SIZE = 1 << 20;
