@@ -138,6 +138,22 @@ describe('caduceus run --snapshot and caduceus inspect', () => {
     unlinkSync(file);
   });
 
+  it("the README's snapshot command leaves a world worth inspecting", async () => {
+    const file = `${root}/test/.snapshot-readme-${process.pid}.json`;
+    try {
+      const r = await caduceus('run', 'examples/kv-server/init.ts', '--snapshot', file, '--', '2', '50', 'keep');
+      expect(r.code).toBe(0);
+      const text = (await caduceus('inspect', file)).stdout;
+      // The server and three clients, their CSpaces, VSpaces, shared Pages and Endpoints, with badges.
+      expect(text.match(/^ {2}task_[0-9a-f]+ = /gm)?.length).toBeGreaterThanOrEqual(5);
+      expect(text.match(/^ {2}page_[0-9a-f]+ = /gm)?.length).toBeGreaterThanOrEqual(3);
+      expect(text).toMatch(/endpoint_[0-9a-f]+ \(RWG, badge: 2\)/);
+    } finally {
+      const { rmSync } = await import('node:fs');
+      rmSync(file, { force: true });
+    }
+  });
+
   it('reports an init module that fails to load, exiting 1, and draws nothing', async () => {
     const r = await caduceus('inspect', 'test/fixtures/throws-at-import.ts');
     expect(r.code).toBe(1);
