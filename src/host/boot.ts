@@ -11,7 +11,7 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { Fault, HostEvent } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
-import { BOOTSTRAP, entryBeside } from '../workers/threads.ts';
+import { BOOTSTRAP, entryBeside, threadExecArgv } from '../workers/threads.ts';
 import type { KernelControl } from './kernel-thread.ts';
 import { BootError, type BootOptions, checkOptions } from './options.ts';
 
@@ -53,6 +53,7 @@ export async function boot(options: BootOptions): Promise<System> {
   const worker = new Worker(BOOTSTRAP, {
     workerData: { entry: KERNEL_THREAD, events: port2 },
     transferList: [port2],
+    execArgv: threadExecArgv(),
   });
   const control = Comlink.wrap<KernelControl>(nodeEndpoint(worker));
 
@@ -78,8 +79,12 @@ export async function boot(options: BootOptions): Promise<System> {
     }
   });
   let kernelFault: Fault | undefined;
-  worker.on('error', (error) => {
-    kernelFault = { name: error.name, message: `the kernel thread failed: ${error.message}`, stack: error.stack };
+  // A thread can throw anything, so the error is `unknown` (as @types/node now says).
+  worker.on('error', (error: unknown) => {
+    kernelFault =
+      error instanceof Error
+        ? { name: error.name, message: `the kernel thread failed: ${error.message}`, stack: error.stack }
+        : { name: 'Error', message: `the kernel thread failed: it threw a non-Error value: ${String(error)}` };
     settle({ code: 1, fault: kernelFault });
   });
   worker.once('exit', () => settle({ code: 1, fault: kernelFault ?? { name: 'Error', message: 'the kernel thread stopped' } }));
