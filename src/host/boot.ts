@@ -11,7 +11,7 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { Fault, HostEvent } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
-import { BOOTSTRAP, entryBeside } from '../workers/threads.ts';
+import { BOOTSTRAP, entryBeside, threadExecArgv } from '../workers/threads.ts';
 import type { KernelControl } from './kernel-thread.ts';
 import { BootError, type BootOptions, checkOptions } from './options.ts';
 
@@ -63,6 +63,7 @@ export async function bootOn(kernelEntry: string, options: BootOptions): Promise
   const worker = new Worker(BOOTSTRAP, {
     workerData: { entry: kernelEntry, events: port2 },
     transferList: [port2],
+    execArgv: threadExecArgv(),
   });
   const control = Comlink.wrap<KernelControl>(nodeEndpoint(worker));
 
@@ -98,8 +99,12 @@ export async function bootOn(kernelEntry: string, options: BootOptions): Promise
     gone ??= error;
     markGone(gone);
   };
-  worker.on('error', (error) => {
-    kernelFault = { name: error.name, message: `the kernel thread failed: ${error.message}`, stack: error.stack };
+  // A thread can throw anything, so the error is `unknown` (as @types/node now says).
+  worker.on('error', (error: unknown) => {
+    kernelFault =
+      error instanceof Error
+        ? { name: error.name, message: `the kernel thread failed: ${error.message}`, stack: error.stack }
+        : { name: 'Error', message: `the kernel thread failed: it threw a non-Error value: ${String(error)}` };
     settle({ code: 1, fault: kernelFault });
     lose(new Error(kernelFault.message));
   });

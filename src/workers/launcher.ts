@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
-import { BOOTSTRAP, threadEntry } from './threads.ts';
+import { BOOTSTRAP, threadEntry, threadExecArgv } from './threads.ts';
 
 export interface LauncherOptions {
   threads: number;
@@ -42,6 +42,7 @@ export class ThreadLauncher implements Launcher {
       concurrentTasksPerWorker: 1 << 30,
       idleTimeout: 2 ** 31 - 1,
       atomics: 'disabled',
+      execArgv: threadExecArgv(),
       workerData,
     });
     this.pool.on('workerDestroy', (worker: { id: number }) => options.threadGone(worker.id));
@@ -60,7 +61,7 @@ export class ThreadLauncher implements Launcher {
       return;
     }
     const workerData: DedicatedThreadData = { entry: threadEntry('dedicated-thread'), bell: this.options.bell, memory: this.options.memory, job };
-    const worker = new Worker(BOOTSTRAP, { workerData });
+    const worker = new Worker(BOOTSTRAP, { workerData, execArgv: threadExecArgv() });
     let failure: Fault | undefined;
     worker.on('error', (error) => (failure = faultOf(error, 'the dedicated thread failed')));
     worker.once('exit', (code) => {

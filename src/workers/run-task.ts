@@ -9,6 +9,7 @@ import { Op } from '../kernel/abi.ts';
 import type { Fault, TaskJob } from '../ipc/protocol.ts';
 import type { ThreadRuntime } from './runtime.ts';
 import { Sys } from './sys.ts';
+import { RUNNING_FROM_SOURCE } from './threads.ts';
 import { type TaskFunction, taskFunction } from './task.ts';
 
 type Outcome =
@@ -22,7 +23,7 @@ export const currentTask = new AsyncLocalStorage<{ tid: number; fail: (error: un
 
 const programs = new Map<string, Promise<TaskFunction>>();
 
-/** Loads a program module once per thread; `.ts` through tsx. */
+/** Loads a program module once per thread. */
 export function loadProgram(url: string): Promise<TaskFunction> {
   let loading = programs.get(url);
   if (!loading) {
@@ -33,11 +34,28 @@ export function loadProgram(url: string): Promise<TaskFunction> {
   return loading;
 }
 
+// Run from source, this thread's bootstrap registered tsx before it loaded
+// this module. Compiled, tsx is registered the first time a `.ts` program
+// comes: a `.js` or `.mjs` program is plain Node and needs no loader.
+let typeScript: Promise<void> | undefined = RUNNING_FROM_SOURCE ? Promise.resolve() : undefined;
+
+function loadTypeScript(): Promise<void> {
+  typeScript ??= import('tsx/esm/api').then(
+    ({ register }) => void register(),
+    (error: unknown) => {
+      typeScript = undefined;
+      throw new Error(`a .ts task program needs tsx, which could not be loaded: ${describeFault(error).message}`);
+    },
+  );
+  return typeScript;
+}
+
 async function importProgram(url: string): Promise<TaskFunction> {
-  const isTs = /\.[cm]?tsx?$/.test(new URL(url).pathname);
-  const module = (isTs ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as {
-    default?: unknown;
-  };
+  // Registered for the whole thread (not tsImport, whose namespace would give
+  // the program its own copy of caduceus/task), the program and this runtime
+  // share one KernelError, one TaskKilled, and so on.
+  if (/\.[cm]?tsx?$/.test(new URL(url).pathname)) await loadTypeScript();
+  const module = (await import(url)) as { default?: unknown };
   const fn = taskFunction(module.default);
   if (!fn) throw new TypeError(`${url} has no default export made with task()`);
   return fn;

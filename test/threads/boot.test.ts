@@ -90,13 +90,13 @@ describe('init', () => {
 describe('host scripts', () => {
   it('a script that boots, runs and shuts down exits by itself within seconds', async () => {
     const t0 = performance.now();
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/host-script.ts'], { cwd: root, timeout: 20_000 });
+    const { stdout } = await run(process.execPath, ['--conditions=caduceus-source', '--import', 'tsx', 'test/fixtures/host-script.ts'], { cwd: root, timeout: 20_000 });
     expect(stdout).toMatch(/exited with 41/);
     expect(performance.now() - t0).toBeLessThan(15_000);
   });
 
   it('a script whose boot is refused exits by itself', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/host-script.ts', 'reject'], { cwd: root, timeout: 20_000 });
+    const { stdout } = await run(process.execPath, ['--conditions=caduceus-source', '--import', 'tsx', 'test/fixtures/host-script.ts', 'reject'], { cwd: root, timeout: 20_000 });
     expect(stdout).toMatch(/rejected: boot: regions ask for/);
   });
 });
