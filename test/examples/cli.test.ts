@@ -171,7 +171,7 @@ describe('caduceus run --snapshot and caduceus inspect', () => {
 describe('caduceus stress', () => {
   it('runs a seeded workload under injected faults and reports no loss, no violation, every page back', async () => {
     const r = await caduceus('stress', '--tasks', '10', '--seconds', '2', '--seed', '5', '--faults', 'kill,throw,destroy-endpoint');
-    expect(r.code).toBe(0);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^stress report \(seed 5\)/);
     expect(r.stdout).toMatch(/messages: \d+ delivered, 0 lost, 0 doubled \(servers saw 0 gaps, 0 repeats\)/);
     expect(r.stdout).toMatch(/pages: (\d+) free at boot, \1 after teardown \(every page back\)/);
