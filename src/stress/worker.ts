@@ -27,6 +27,18 @@ export default task(async (sys, arg: Arg) => {
   let gaps = 0;
   let repeats = 0;
   let ops = 0;
+  /** Answers the last call, moving the received cap back if `withCap`; false if that cap was gone. */
+  const answer = async (withCap: boolean): Promise<boolean> => {
+    try {
+      await sys.reply(withCap ? { caps: [{ cap: Slot.Landing, move: true }] } : {});
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      if (e.code === 'EBADF' && withCap) return false;
+      // The caller was killed while waiting: nobody to answer (the cap stays here).
+      if (e.code !== 'EPIPE') throw e;
+    }
+    return true;
+  };
   if (arg.role === 'server') {
     for (;;) {
       let msg;
@@ -44,12 +56,10 @@ export default task(async (sys, arg: Arg) => {
       else if (msg.label < expected) repeats++;
       counts[msg.badge] = Math.max(counts[msg.badge] ?? 0, msg.label);
       const back = msg.caps.length > 0 && random() < 0.5;
-      try {
-        await sys.reply(back ? { caps: [{ cap: Slot.Landing, move: true }] } : {});
-      } catch (e) {
-        // The caller was killed while waiting: nobody to answer (the cap stays here).
-        if (!(e instanceof KernelError) || e.code !== 'EPIPE') throw e;
-      }
+      // A cap received may be revoked before the answer (init destroyed the
+      // Memory or Endpoint it named): moving it back is then EBADF, which
+      // changes nothing, so the answer goes without it.
+      if (!(await answer(back))) await answer(false);
       await sys.destroy(Slot.Landing);
       if (await control()) break;
     }
