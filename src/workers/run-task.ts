@@ -5,6 +5,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { deserialize, serialize } from 'node:v8';
+import { MAX_WIRE_BYTES } from '../ipc/codec.ts';
 import { Op } from '../kernel/abi.ts';
 import type { Fault, TaskJob } from '../ipc/protocol.ts';
 import type { ThreadRuntime } from './runtime.ts';
@@ -43,9 +44,26 @@ async function importProgram(url: string): Promise<TaskFunction> {
   return fn;
 }
 
+/** Characters of a fault's name, message and stack that go to the kernel (so its exit call fits one frame). */
+const FAULT_CHARS = { name: 200, message: 2000, stack: 3000 } as const;
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
+
 export function describeFault(error: unknown): Fault {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { name: 'Error', message: `a non-Error value was thrown: ${String(error)}` };
+  if (error instanceof Error) {
+    const fault: Fault = { name: cut(String(error.name), FAULT_CHARS.name), message: cut(String(error.message), FAULT_CHARS.message) };
+    if (typeof error.stack === 'string') fault.stack = cut(error.stack, FAULT_CHARS.stack);
+    return fault;
+  }
+  let text: string;
+  try {
+    text = String(error);
+  } catch {
+    text = typeof error;
+  }
+  return { name: 'Error', message: cut(`a non-Error value was thrown: ${text}`, FAULT_CHARS.message) };
 }
 
 function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
@@ -58,6 +76,10 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
           value = serialize(outcome.value);
         } catch {
           value = undefined; // not structured-cloneable: the host gets no value
+        }
+        if (value !== undefined && value.length > MAX_WIRE_BYTES) {
+          const message = `init's return value is ${value.length} bytes structured-cloned; at most ${MAX_WIRE_BYTES} can reach the host`;
+          return { op: Op.Exit, code: 1, fault: { name: 'RangeError', message } };
         }
       }
       return { op: Op.Exit, code, value };
