@@ -13,6 +13,7 @@ import { bootKernel } from '../kernel/boot.ts';
 import { kernelStats, takeSnapshot } from '../kernel/snapshot.ts';
 import { KernelLoop, type Outlet } from '../kernel/thread/loop.ts';
 import { ThreadLauncher } from '../workers/launcher.ts';
+import { flushStdio } from '../workers/stdio.ts';
 import type { BootConfig } from './options.ts';
 
 /** Channels for dedicated threads, beyond the pooled ones. */
@@ -82,6 +83,8 @@ const control = {
     stopping ??= (async () => {
       await loop?.stop();
       await launcher?.close();
+      // What the task threads wrote has reached this thread; pass it on to the host before it terminates us.
+      await flushStdio();
       events.close();
     })();
     return stopping;

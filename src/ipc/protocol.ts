@@ -34,18 +34,22 @@ export interface ThreadData {
   entry: string;
 }
 
-/** workerData of a pooled task thread. */
-export interface PoolThreadData extends ThreadData {
-  channels: SharedArrayBuffer[];
+/** workerData every task thread has besides its entry. */
+export interface TaskThreadData extends ThreadData {
   bell: SharedArrayBuffer;
   /** Physical memory, for zero-copy views of a task's own pages. */
   memory: SharedArrayBuffer;
+  /** The BroadcastChannel on which the kernel thread asks task threads to flush their stdout and stderr. */
+  flushChannel: string;
+}
+
+/** workerData of a pooled task thread. */
+export interface PoolThreadData extends TaskThreadData {
+  channels: SharedArrayBuffer[];
 }
 
 /** workerData of a dedicated task thread. */
-export interface DedicatedThreadData extends ThreadData {
-  bell: SharedArrayBuffer;
-  memory: SharedArrayBuffer;
+export interface DedicatedThreadData extends TaskThreadData {
   job: TaskJob;
 }
 

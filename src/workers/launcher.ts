@@ -4,10 +4,20 @@
 // 'disabled': its default 'sync' mode freezes an idle worker's event loop,
 // which would stall every task parked on that thread.
 
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
+import { flushThreads } from './stdio.ts';
 import { BOOTSTRAP, threadEntry } from './threads.ts';
+
+/**
+ * How long threads about to be terminated get to flush their stdout and
+ * stderr: at shutdown, and when a dedicated task is killed (its thread's
+ * calls are refused meanwhile; only a thread whose event loop is blocked
+ * takes this long).
+ */
+const FLUSH_MS = { close: 500, kill: 100 } as const;
 
 export interface LauncherOptions {
   threads: number;
@@ -27,6 +37,8 @@ export class ThreadLauncher implements Launcher {
   private readonly pool: Piscina;
   private readonly dedicated = new Map<number, Worker>();
   private closed = false;
+  /** The BroadcastChannel on which this system's task threads are asked to flush. */
+  private readonly flushChannel = `caduceus:flush:${randomUUID()}`;
 
   constructor(private readonly options: LauncherOptions) {
     const workerData: PoolThreadData = {
@@ -34,6 +46,7 @@ export class ThreadLauncher implements Launcher {
       channels: options.channels,
       bell: options.bell,
       memory: options.memory,
+      flushChannel: this.flushChannel,
     };
     this.pool = new Piscina({
       filename: BOOTSTRAP.href,
@@ -59,7 +72,13 @@ export class ThreadLauncher implements Launcher {
       );
       return;
     }
-    const workerData: DedicatedThreadData = { entry: threadEntry('dedicated-thread'), bell: this.options.bell, memory: this.options.memory, job };
+    const workerData: DedicatedThreadData = {
+      entry: threadEntry('dedicated-thread'),
+      bell: this.options.bell,
+      memory: this.options.memory,
+      flushChannel: this.flushChannel,
+      job,
+    };
     const worker = new Worker(BOOTSTRAP, { workerData });
     let failure: Fault | undefined;
     worker.on('error', (error) => (failure = faultOf(error, 'the dedicated thread failed')));
@@ -70,12 +89,17 @@ export class ThreadLauncher implements Launcher {
     this.dedicated.set(job.tid, worker);
   }
 
+  /** Stops a dedicated thread once it has flushed what its task wrote (or FLUSH_MS.kill has passed). */
   terminate(tid: number): void {
-    void this.dedicated.get(tid)?.terminate();
+    const worker = this.dedicated.get(tid);
+    if (!worker) return;
+    void flushThreads(this.flushChannel, [worker], FLUSH_MS.kill).then(() => worker.terminate());
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    const threads = [...this.pool.threads, ...this.dedicated.values()];
+    await flushThreads(this.flushChannel, threads, FLUSH_MS.close);
     await Promise.all([this.pool.destroy(), ...[...this.dedicated.values()].map((w) => w.terminate())]);
     this.dedicated.clear();
   }

@@ -7,10 +7,12 @@ import { KernelBell } from '../ipc/channel.ts';
 import type { PoolThreadData, TaskJob } from '../ipc/protocol.ts';
 import { guardThread, runJob } from './run-task.ts';
 import { claimChannel, ThreadRuntime } from './runtime.ts';
+import { answerFlushes } from './stdio.ts';
 
 const data = workerData as PoolThreadData;
 let runtime: ThreadRuntime | undefined;
 guardThread();
+answerFlushes(data.flushChannel);
 
 export default async function runPooledTask(job: TaskJob): Promise<void> {
   runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), new KernelBell(data.bell), data.memory);

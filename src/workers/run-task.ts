@@ -9,6 +9,7 @@ import { MAX_WIRE_BYTES } from '../ipc/codec.ts';
 import { Op } from '../kernel/abi.ts';
 import type { Fault, TaskJob } from '../ipc/protocol.ts';
 import type { ThreadRuntime } from './runtime.ts';
+import { flushStdio } from './stdio.ts';
 import { Sys } from './sys.ts';
 import { type TaskFunction, taskFunction } from './task.ts';
 
@@ -112,7 +113,11 @@ export async function runJob(runtime: ThreadRuntime, job: TaskJob): Promise<void
   });
   const outcome = await ended;
   try {
-    if (outcome.kind !== 'killed' && !runtime.isKilled(job.tid)) await runtime.call(job.tid, exitRequest(outcome, job.init));
+    if (outcome.kind !== 'killed' && !runtime.isKilled(job.tid)) {
+      // What the task wrote must reach the host before its end can end the system.
+      await flushStdio();
+      await runtime.call(job.tid, exitRequest(outcome, job.init));
+    }
   } catch {
     // killed while exiting: nothing more to tell
   } finally {
