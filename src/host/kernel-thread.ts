@@ -59,7 +59,7 @@ const control = {
 
   stats() {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() } };
+    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: launcher?.threadCount() };
   },
 
   /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */

@@ -15,6 +15,13 @@ const channel = new Channel(channelData.buffer, channelData.index);
 if (!channel.claim(threadId)) throw new Error(`channel ${channelData.index} is already owned`);
 guardThread();
 answerFlushes(data.flushChannel);
+// The thread exiting before its task has told the kernel how it ended can
+// only be the task's process.exit(): say so.
+let ended = false;
+process.on('exit', (code) => {
+  if (!ended) channel.recordExit(data.job.tid, code);
+});
 await runJob(new ThreadRuntime(channel, new KernelBell(data.bell), data.memory), data.job);
+ended = true;
 
 export default undefined;

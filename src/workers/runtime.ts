@@ -166,9 +166,9 @@ export class ThreadRuntime {
     return readResponses(this.channel, this.decoder, this.settle);
   }
 
-  private readonly settle = (_tid: number, seq: number, status: number, value: unknown): void => {
+  private readonly settle = (tid: number, seq: number, status: number, value: unknown): void => {
     const waiting = this.pending.get(seq);
-    if (!waiting) return;
+    if (!waiting || waiting.tid !== tid) return;
     this.pending.delete(seq);
     this.busy.delete(waiting.tid);
     if (status === Status.Ok) waiting.resolve(value);

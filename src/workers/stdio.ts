@@ -39,21 +39,25 @@ export function answerFlushes(name: string): void {
 /**
  * Kernel thread: asks the task threads `workers` to flush and resolves when
  * each has answered or exited, or after `timeoutMs` (a thread whose event
- * loop is blocked cannot answer).
+ * loop is blocked cannot answer), with those that did neither. An answer
+ * also shows that the thread's event loop runs.
  */
-export function flushThreads(name: string, workers: Worker[], timeoutMs: number): Promise<void> {
+export function flushThreads(name: string, workers: Worker[], timeoutMs: number): Promise<Worker[]> {
   /** The threads yet to answer, by id, with their exit listeners. */
   const waiting = new Map<number, { worker: Worker; exited: () => void }>();
   const live = workers.filter((w) => w.threadId >= 0);
-  if (live.length === 0) return Promise.resolve();
+  if (live.length === 0) return Promise.resolve([]);
   const channel = new BroadcastChannel(name);
-  return new Promise<void>((resolve) => {
+  return new Promise<Worker[]>((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      for (const { worker, exited } of waiting.values()) worker.off('exit', exited);
+      const silent = [...waiting.values()].map(({ worker, exited }) => {
+        worker.off('exit', exited);
+        return worker;
+      });
       waiting.clear();
       channel.close();
-      resolve();
+      resolve(silent);
     };
     const answered = (id: number) => {
       const thread = waiting.get(id);
