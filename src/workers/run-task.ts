@@ -36,10 +36,15 @@ export function loadProgram(url: string): Promise<TaskFunction> {
 }
 
 async function importProgram(url: string): Promise<TaskFunction> {
-  const isTs = /\.[cm]?tsx?$/.test(new URL(url).pathname);
-  const module = (isTs ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as {
-    default?: unknown;
-  };
+  let module: { default?: unknown };
+  try {
+    const isTs = /\.[cm]?tsx?$/.test(new URL(url).pathname);
+    module = (isTs ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as { default?: unknown };
+  } catch (error) {
+    // Node names the runtime as the importer; the task's starter wants the program and why.
+    const why = error instanceof Error ? error.message.replace(/ imported from \S+$/, '') : String(error);
+    throw new Error(`cannot load the program ${url}: ${why}`, { cause: error });
+  }
   const fn = taskFunction(module.default);
   if (!fn) throw new TypeError(`${url} has no default export made with task()`);
   return fn;
@@ -96,7 +101,7 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
 
 /** Runs a job to its end; resolves once the kernel knows how the task ended. */
 export async function runJob(runtime: ThreadRuntime, job: TaskJob): Promise<void> {
-  const sys = new Sys(runtime, job.tid);
+  const sys = new Sys(runtime, job.tid, job.program);
   let finish: (outcome: Outcome) => void = () => {};
   const ended = new Promise<Outcome>((resolve) => (finish = resolve));
   sys.onExit = (code) => finish({ kind: 'exit', code });
