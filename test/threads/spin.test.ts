@@ -15,6 +15,8 @@ interface Report {
   victims: number[];
   survivors: number[];
   freshThreads: number[];
+  late: number;
+  lateExits: number[];
   echoes: string[];
   exits: Record<number, { label: number; error?: string }>;
 }
@@ -33,6 +35,9 @@ it('a pooled thread whose killed task spins is replaced; its other tasks fault w
   expect(r.freshThreads).toHaveLength(3);
   for (const t of r.freshThreads) expect(t).not.toBe(r.stuck);
   for (let k = 4; k < 7; k++) expect(r.exits[k], `fresh ${k}`).toEqual({ label: 1 });
+  // The thread that replaced the stuck one works (it took the freed channel).
+  expect([r.init, r.stuck]).not.toContain(r.late);
+  expect(r.lateExits.every((label) => label === 1)).toBe(true);
   expect(await system.check()).toEqual({ ok: true, violations: [] });
   const stats = (await system.stats()) as SystemStats & { threads: { pooled: number; dedicated: number; replaced: number } };
   expect(stats.threads).toEqual({ pooled: 2, dedicated: 0, replaced: 1 });
