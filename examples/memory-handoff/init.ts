@@ -29,8 +29,9 @@ export default task(async (sys, boot: BootInfo) => {
   await say('sent alice a copy of the Memory cap');
   const back = await sys.recv(23, { slots: [24] });
   await say(`bob moved his copy back into slot ${back.caps[0]}: ${(await sys.identify(M)).refs} references; alice's Pages leave ${await sys.freePages(M)} free`);
-  await sys.send(21); // alice: look again after the revoke
+  // Revoke first, then tell alice to look: the other order races her identify calls.
   await sys.destroy(M, 24);
+  await sys.send(21); // alice: look again after the revoke
   const report = await sys.recv(23);
   await say(`revoked the Memory; alice reports: ${new TextDecoder().decode(report.data)}`);
   await sys.destroy(30, 31, 40, 41, 21, 22, 23);
