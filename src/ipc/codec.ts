@@ -11,12 +11,12 @@
 // sent as its length (Oversize), and an array or object that would is sent
 // as Unusable, so an oversized call still reaches the kernel, which decides
 // its errno in the documented order (a bad invoked cap is still EBADF).
-
-import { MAX_COPY_BYTES, MAX_PRINT_BYTES } from '../kernel/abi.ts';
 //
 // Layout: one tag byte, then the payload. Integers, lengths and counts are
 // little-endian. An object is its keys and values, then a 0 byte; keys the
 // system call interface uses are one byte (1..254), others 255 and a string.
+
+import { MAX_COPY_BYTES, MAX_PRINT_BYTES } from '../kernel/abi.ts';
 
 const Tag = {
   Undefined: 0,

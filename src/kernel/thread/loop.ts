@@ -114,7 +114,7 @@ export class KernelLoop {
       const record = channel.exitRecord();
       if (record) {
         const culprit = this.tids.get(record.tid);
-        const who = culprit ? `task 0x${(culprit.page * 4096).toString(16)}` : `task ${record.tid} of the kernel thread`;
+        const who = culprit ? `task 0x${(culprit.page * 4096).toString(16)}` : 'a task that has since ended';
         reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
       }
       if (!pooled) continue; // a dedicated thread's channel is freed with its task
