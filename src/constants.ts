@@ -5,6 +5,8 @@ export {
   PAGE_SIZE,
   MSG_MAX_BYTES,
   MSG_MAX_CAPS,
+  MAX_COPY_BYTES,
+  MAX_PRINT_BYTES,
   MAX_REFERENCES,
   ObjectType,
   Rights,

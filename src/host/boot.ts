@@ -28,6 +28,8 @@ export interface ExitStatus {
 
 export interface SystemStats extends KernelStats {
   loop: { passes: number; parks: number; frames: number; killed: number; tasks: number };
+  /** Task threads now: pooled and dedicated, and how many pooled ones were replaced as stuck. */
+  threads: { pooled: number; dedicated: number; replaced: number };
 }
 
 export interface System {

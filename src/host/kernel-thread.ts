@@ -13,6 +13,7 @@ import { bootKernel } from '../kernel/boot.ts';
 import { kernelStats, takeSnapshot } from '../kernel/snapshot.ts';
 import { KernelLoop, type Outlet } from '../kernel/thread/loop.ts';
 import { ThreadLauncher } from '../workers/launcher.ts';
+import { flushStdio } from '../workers/stdio.ts';
 import type { BootConfig } from './options.ts';
 
 /** Channels for dedicated threads, beyond the pooled ones. */
@@ -64,7 +65,7 @@ const control = {
 
   stats() {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() } };
+    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: launcher?.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0 } };
   },
 
   /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */
@@ -88,6 +89,8 @@ const control = {
     stopping ??= (async () => {
       await loop?.stop();
       await launcher?.close();
+      // What the task threads wrote has reached this thread; pass it on to the host before it terminates us.
+      await flushStdio();
       events.close();
     })();
     return stopping;

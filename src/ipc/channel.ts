@@ -26,7 +26,10 @@ const Ctl = {
   ThreadParked: 5 * LINE,
   /** Thread id of the thread that owns the channel, 0 if none. */
   Owner: 6 * LINE,
-  Words: 7 * LINE,
+  /** The task (tid) whose code called process.exit on the owning thread, 0 if none; and the exit code. */
+  ExitedBy: 7 * LINE,
+  ExitCode: 7 * LINE + 1,
+  Words: 8 * LINE,
 } as const;
 
 const CONTROL_BYTES = Ctl.Words * 4;
@@ -74,6 +77,18 @@ export class Channel {
   /** The thread id holding the channel, 0 if none. */
   owner(): number {
     return Atomics.load(this.control, Ctl.Owner);
+  }
+
+  /** Task thread, as it exits: task `tid` called process.exit(code). */
+  recordExit(tid: number, code: number): void {
+    Atomics.store(this.control, Ctl.ExitCode, code | 0);
+    Atomics.store(this.control, Ctl.ExitedBy, tid);
+  }
+
+  /** Kernel: who ended the owning thread with process.exit, if a task did. */
+  exitRecord(): { tid: number; code: number } | null {
+    const tid = Atomics.load(this.control, Ctl.ExitedBy);
+    return tid === 0 ? null : { tid, code: Atomics.load(this.control, Ctl.ExitCode) };
   }
 
   /** Kernel: empties both rings and frees the channel for another thread. */

@@ -6,9 +6,17 @@
 // value of the wrong kind and answers with the errno docs/semantics.md §12 gives for it,
 // instead of the task side guessing.
 //
+// An encoder may also be given a limit for the whole encoding (a frame must
+// fit its ring). Nothing then passes it: a string or byte array that would is
+// sent as its length (Oversize), and an array or object that would is sent
+// as Unusable, so an oversized call still reaches the kernel, which decides
+// its errno in the documented order (a bad invoked cap is still EBADF).
+//
 // Layout: one tag byte, then the payload. Integers, lengths and counts are
 // little-endian. An object is its keys and values, then a 0 byte; keys the
 // system call interface uses are one byte (1..254), others 255 and a string.
+
+import { MAX_COPY_BYTES, MAX_PRINT_BYTES } from '../kernel/abi.ts';
 
 const Tag = {
   Undefined: 0,
@@ -38,10 +46,19 @@ const KEY_IDS = new Map<string, number>(KEYS.map((k, i) => [k, i + 1]));
 const LONG_KEY = 0xff;
 const END_OF_OBJECT = 0;
 
-/** The most bytes of one string or byte array on the wire. */
-export const MAX_WIRE_BYTES = 1 << 20;
+/**
+ * The most bytes of one string or byte array on the wire (16 KiB): room for
+ * the largest write and print text the kernel takes, within a frame that fits
+ * every ring (see wire.ts). A start argument or init's return value, once
+ * structured-cloned, must fit it too.
+ */
+export const MAX_WIRE_BYTES = Math.max(MAX_COPY_BYTES, MAX_PRINT_BYTES);
+/** The most bytes of a key the interface does not use; a longer one makes its object Unusable. */
+const MAX_KEY_BYTES = 255;
 const MAX_DEPTH = 8;
 const MAX_ITEMS = 1 << 16;
+/** The most bytes one scalar or marker takes (Float64 or Oversize: tag and 8 bytes). */
+export const MAX_SCALAR_BYTES = 9;
 
 /** What an unusable value decodes to: no call accepts it. */
 export const UNUSABLE: unique symbol = Symbol('caduceus.unusable');
@@ -57,9 +74,13 @@ export class Encoder {
   private view = new DataView(this.bytes.buffer);
   private text = Buffer.from(this.bytes.buffer);
   pos = 0;
+  /** The most bytes the encoding may take (see the header); values past it become markers. */
+  private limit = Number.POSITIVE_INFINITY;
 
-  reset(): void {
+  /** Starts a new encoding of at most `limit` bytes (with a container as its last value; a scalar may pass it by MAX_SCALAR_BYTES). */
+  reset(limit = Number.POSITIVE_INFINITY): void {
     this.pos = 0;
+    this.limit = limit;
   }
 
   private room(n: number): void {
@@ -128,10 +149,18 @@ export class Encoder {
     }
   }
 
+  /** Whether `n` bytes of a string or byte array (and their tag and length) fit. */
+  private fits(n: number): boolean {
+    return n <= MAX_WIRE_BYTES && this.pos + 5 + n <= this.limit;
+  }
+
   private string(v: string): void {
-    if (v.length * 3 > MAX_WIRE_BYTES && Buffer.byteLength(v) > MAX_WIRE_BYTES) {
-      this.oversize(Buffer.byteLength(v));
-      return;
+    if (v.length * 3 > MAX_WIRE_BYTES || this.pos + 5 + v.length * 3 > this.limit) {
+      const n = Buffer.byteLength(v);
+      if (!this.fits(n)) {
+        this.oversize(n);
+        return;
+      }
     }
     this.room(5 + v.length * 3);
     this.bytes[this.pos] = Tag.String;
@@ -150,7 +179,7 @@ export class Encoder {
   private object(v: object, depth: number, seen: Set<object> | undefined): void {
     if (ArrayBuffer.isView(v)) {
       const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-      if (bytes.length > MAX_WIRE_BYTES) {
+      if (!this.fits(bytes.length)) {
         this.oversize(bytes.length);
         return;
       }
@@ -165,38 +194,48 @@ export class Encoder {
     }
     const path = seen ?? new Set<object>();
     path.add(v);
-    if (Array.isArray(v)) {
-      if (v.length > MAX_ITEMS) {
-        this.u8(Tag.Unusable);
-      } else {
-        this.u8(Tag.Array);
-        this.u32(v.length);
-        for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1, path);
-      }
-    } else {
-      // Keys until an end byte: no key list to allocate, no count to take first.
-      const start = this.pos;
-      this.u8(Tag.Object);
-      let keys = 0;
-      for (const key in v) {
-        if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
-        if (++keys > MAX_ITEMS) {
-          this.pos = start;
-          this.u8(Tag.Unusable);
-          path.delete(v);
-          return;
-        }
-        const id = KEY_IDS.get(key);
-        if (id !== undefined) this.u8(id);
-        else {
-          this.u8(LONG_KEY);
-          this.string(key);
-        }
-        this.value((v as Record<string, unknown>)[key], depth + 1, path);
-      }
-      this.u8(END_OF_OBJECT);
+    const start = this.pos;
+    if (!(Array.isArray(v) ? this.array(v, depth, path) : this.fields(v, depth, path))) {
+      // Too many items, a key too long, or past the limit: the whole value is unusable.
+      this.pos = start;
+      this.u8(Tag.Unusable);
     }
     path.delete(v);
+  }
+
+  /** An array's items; false when it cannot be sent. */
+  private array(v: unknown[], depth: number, path: Set<object>): boolean {
+    if (v.length > MAX_ITEMS) return false;
+    this.u8(Tag.Array);
+    this.u32(v.length);
+    for (let i = 0; i < v.length; i++) {
+      this.value(v[i], depth + 1, path);
+      if (this.pos > this.limit) return false;
+    }
+    return this.pos <= this.limit;
+  }
+
+  /** An object's keys and values until an end byte (no key list to allocate); false when it cannot be sent. */
+  private fields(v: object, depth: number, path: Set<object>): boolean {
+    this.u8(Tag.Object);
+    let keys = 0;
+    for (const key in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+      if (++keys > MAX_ITEMS) return false;
+      const id = KEY_IDS.get(key);
+      if (id !== undefined) this.u8(id);
+      else {
+        // Long keys are rare (the interface's keys are one byte), so measuring them costs little.
+        const n = Buffer.byteLength(key);
+        if (n > MAX_KEY_BYTES || this.pos + 6 + n > this.limit) return false;
+        this.u8(LONG_KEY);
+        this.string(key);
+      }
+      this.value((v as Record<string, unknown>)[key], depth + 1, path);
+      if (this.pos >= this.limit) return false; // no room left for the end byte
+    }
+    this.u8(END_OF_OBJECT);
+    return true;
   }
 }
 

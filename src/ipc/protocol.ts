@@ -16,6 +16,12 @@ export interface TaskJob {
   thread: 'pool' | 'dedicated';
   /** The channel of a dedicated thread. */
   channel?: { index: number; buffer: SharedArrayBuffer };
+  /**
+   * A pooled job's placement word (Int32): 0 until a thread takes the job,
+   * then that thread's id; the launcher sets it to -1 to cancel a job no
+   * thread has taken (its task was killed before it ran).
+   */
+  placement?: SharedArrayBuffer;
   /** Init: its return value is wanted by the host. */
   init: boolean;
 }
@@ -24,8 +30,12 @@ export interface TaskJob {
 export interface Launcher {
   /** Runs a job; `ended` is called once when its thread work is over (with a fault if the thread died). */
   start(job: TaskJob, ended: (fault?: Fault) => void): void;
-  /** Stops a dedicated thread at once. */
-  terminate(tid: number): void;
+  /**
+   * Task `tid` (the Task object at address `task`) was killed: a dedicated
+   * thread is stopped; a pooled thread on which it does not yield soon is
+   * replaced, and its other tasks fault saying why.
+   */
+  killed(tid: number, task: number): void;
   close(): Promise<void>;
 }
 
@@ -34,18 +44,22 @@ export interface ThreadData {
   entry: string;
 }
 
-/** workerData of a pooled task thread. */
-export interface PoolThreadData extends ThreadData {
-  channels: SharedArrayBuffer[];
+/** workerData every task thread has besides its entry. */
+export interface TaskThreadData extends ThreadData {
   bell: SharedArrayBuffer;
   /** Physical memory, for zero-copy views of a task's own pages. */
   memory: SharedArrayBuffer;
+  /** The BroadcastChannel on which the kernel thread asks task threads to flush their stdout and stderr. */
+  flushChannel: string;
+}
+
+/** workerData of a pooled task thread. */
+export interface PoolThreadData extends TaskThreadData {
+  channels: SharedArrayBuffer[];
 }
 
 /** workerData of a dedicated task thread. */
-export interface DedicatedThreadData extends ThreadData {
-  bell: SharedArrayBuffer;
-  memory: SharedArrayBuffer;
+export interface DedicatedThreadData extends TaskThreadData {
   job: TaskJob;
 }
 

@@ -6,6 +6,11 @@
 // fit before the end, the producer writes a skip marker and starts at 0.
 //
 // Frame: u32 payload length, then the payload, padded to 4 bytes.
+//
+// A frame of more than half the ring may never fit: when the ring is empty
+// with its tail at byte `at`, a frame fits only before the end (capacity -
+// at) or, after a skip, at 0 (at most `at` bytes). So push refuses any frame
+// past maxFrame for good, and writers keep their frames within it.
 
 const SKIP = 0xffffffff;
 
@@ -13,6 +18,8 @@ export class Ring {
   readonly data: Uint8Array;
   private readonly view: DataView;
   private readonly mask: number;
+  /** The largest payload that always fits once the ring has drained: half the ring less the length word. */
+  readonly maxFrame: number;
 
   /**
    * @param control  the Int32Array holding this ring's head and tail words
@@ -31,12 +38,13 @@ export class Ring {
     this.data = new Uint8Array(buffer, offset, capacity);
     this.view = new DataView(buffer, offset, capacity);
     this.mask = capacity - 1;
+    this.maxFrame = capacity / 2 - 4;
   }
 
   /** Producer: appends one frame; false when the ring has no room for it now. */
   push(payload: Uint8Array, length: number): boolean {
+    if (length > this.maxFrame) throw new RangeError(`a frame of ${length} bytes can never fit a ring of ${this.capacity} (at most ${this.maxFrame})`);
     const need = 4 + ((length + 3) & ~3);
-    if (need > this.capacity) throw new RangeError(`frame of ${length} bytes exceeds the ring of ${this.capacity}`);
     const head = Atomics.load(this.control, this.headAt) >>> 0;
     let tail = this.control[this.tailAt] >>> 0;
     let used = (tail - head) >>> 0;

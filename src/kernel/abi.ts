@@ -9,6 +9,12 @@ export const PAGE_SHIFT = 12;
 export const MSG_MAX_BYTES = 2048;
 /** Capabilities one message may carry. */
 export const MSG_MAX_CAPS = 8;
+/** Bytes one read or write may copy (16 KiB: one call's frame must fit every thread's ring). */
+export const MAX_COPY_BYTES = 1 << 14;
+/** Bytes of one view (a window, not a copy: nothing crosses the rings). */
+export const MAX_VIEW_BYTES = 1 << 20;
+/** Bytes (of UTF-8) of one print's text. */
+export const MAX_PRINT_BYTES = 1 << 14;
 /** References an object may have; one more is ERANGE. */
 export const MAX_REFERENCES = 256;
 /** Bytes of one CSpace slot record. */

@@ -4,7 +4,7 @@
 // performs it (which cannot fail). Requests are plain objects from a task
 // thread and are trusted for nothing; whatever their shape, they get an errno, never a throw.
 
-import { Errno, ObjectType, Op, Rights } from './abi.ts';
+import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from './abi.ts';
 import { decodePrint } from './console.ts';
 import { Core } from './core.ts';
 import * as cspace from './cspace.ts';
@@ -208,17 +208,17 @@ export class Kernel {
         return done(plan, () => vspace.performUnmap(core, plan as { word: number }));
       }
       case Op.Read: {
-        const pieces = vspace.translate(core, caller, req.vaddr, req.n, false);
+        const pieces = vspace.translate(core, caller, req.vaddr, req.n, false, MAX_COPY_BYTES);
         return typeof pieces === 'number' ? fail(pieces) : { errno: 0, value: vspace.readPieces(core, pieces) };
       }
       case Op.Write: {
         const bytes = req.bytes;
         if (!(bytes instanceof Uint8Array)) return fail(Errno.EINVAL);
-        const pieces = vspace.translate(core, caller, req.vaddr, bytes.length, true);
+        const pieces = vspace.translate(core, caller, req.vaddr, bytes.length, true, MAX_COPY_BYTES);
         return done(pieces, () => vspace.writePieces(core, pieces as Exclude<typeof pieces, number>, bytes));
       }
       case Op.View: {
-        const pieces = vspace.translate(core, caller, req.vaddr, req.n, false);
+        const pieces = vspace.translate(core, caller, req.vaddr, req.n, false, MAX_VIEW_BYTES);
         if (typeof pieces === 'number') return fail(pieces);
         const range = vspace.contiguous(pieces);
         return typeof range === 'number' ? fail(range) : { errno: 0, value: range };

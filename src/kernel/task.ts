@@ -2,7 +2,7 @@
 // suspend and resume, exit (with its message on the fault Endpoint), and
 // the kill of a task whose object is destroyed while it runs.
 
-import { Errno, ObjectType, Rights } from './abi.ts';
+import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked, lookup } from './cspace.ts';
 import { EXIT_MESSAGE, type Endpoints, type Ipc } from './endpoint.ts';
@@ -171,9 +171,7 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
   const endpoint = words[tcbWord(task, Tcb.Fault)];
   let queued = false;
   if (endpoint !== 0) {
-    const body: { task: number; code: number; error?: string } = { task: task * 4096, code };
-    if (fault) body.error = `${fault.name}: ${fault.message}`;
-    const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: new TextEncoder().encode(JSON.stringify(body)) };
+    const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: exitData(task * 4096, code, fault) };
     const badge = words[tcbWord(task, Tcb.FaultBadge)];
     const q = eps.queues.get(endpoint);
     const receiver = q ? firstOf(q.receivers) : undefined;
@@ -196,6 +194,32 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
   core.life.unbind(tcbWord(task, Tcb.CSpace));
   core.life.unbind(tcbWord(task, Tcb.VSpace));
   core.life.unbind(tcbWord(task, Tcb.Fault));
+}
+
+/**
+ * The data of an exit message: JSON `{ task, code, error? }`, within a
+ * message's 2048 bytes (the IPC buffer holds no more): a longer error text is
+ * cut, ending in an ellipsis.
+ */
+export function exitData(task: number, code: number, fault: Fault | undefined): Uint8Array {
+  const body: { task: number; code: number; error?: string } = { task, code };
+  const encode = (error: string | undefined) => {
+    if (error !== undefined) body.error = error;
+    return new TextEncoder().encode(JSON.stringify(body));
+  };
+  if (!fault) return encode(undefined);
+  const error = `${fault.name}: ${fault.message}`;
+  const whole = encode(error);
+  if (whole.length <= MSG_MAX_BYTES) return whole;
+  // The longest prefix that fits (no more characters than bytes can fit), found by halving.
+  let fits = 0;
+  let over = Math.min(error.length, MSG_MAX_BYTES);
+  while (over - fits > 1) {
+    const mid = (fits + over) >>> 1;
+    if (encode(`${error.slice(0, mid)}\u2026`).length <= MSG_MAX_BYTES) fits = mid;
+    else over = mid;
+  }
+  return encode(`${error.slice(0, fits)}\u2026`);
 }
 
 function firstOf(set: Set<number>): number | undefined {

@@ -4,7 +4,7 @@
 // the object it maps, with bit 31 set on a writable Page mapping; 0 is empty.
 // Every mapping is a binding, so it counts as a reference (docs/semantics.md §4).
 
-import { Errno, MSG_MAX_BYTES, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
+import { Errno, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked, lookup } from './cspace.ts';
 import { OBJECT_MASK } from './lifetime.ts';
@@ -13,8 +13,6 @@ import { Tcb, tcbWord } from './tcb.ts';
 
 const WRITABLE = 0x80000000;
 const TABLE_SPAN = 1 << 22;
-/** The most bytes one read or write copies: the largest message, times 512. */
-export const MAX_COPY_BYTES = MSG_MAX_BYTES * 512;
 
 function isVaddr(value: unknown, align: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff && value % align === 0;
@@ -107,11 +105,11 @@ interface Piece {
 
 /**
  * The physical pieces of [vaddr, vaddr + n) in the task's own VSpace, one per
- * page: EFAULT if any page is unmapped (or the task has no VSpace), EPERM if
- * `write` and any page is mapped read-only.
+ * page: EINVAL if n is not 0..max, EFAULT if any page is unmapped (or the
+ * task has no VSpace), EPERM if `write` and any page is mapped read-only.
  */
-export function translate(core: Core, task: number, vaddr: unknown, n: unknown, write: boolean): Piece[] | Failure {
-  if (!isVaddr(vaddr, 1) || typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_COPY_BYTES) return Errno.EINVAL;
+export function translate(core: Core, task: number, vaddr: unknown, n: unknown, write: boolean, max: number): Piece[] | Failure {
+  if (!isVaddr(vaddr, 1) || typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) return Errno.EINVAL;
   if (vaddr + n > 2 ** 32) return Errno.EFAULT;
   const words = core.phys.words;
   const vspace = words[tcbWord(task, Tcb.VSpace)];

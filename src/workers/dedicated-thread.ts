@@ -6,6 +6,7 @@ import { Channel, KernelBell } from '../ipc/channel.ts';
 import type { DedicatedThreadData } from '../ipc/protocol.ts';
 import { guardThread, runJob } from './run-task.ts';
 import { ThreadRuntime } from './runtime.ts';
+import { answerFlushes } from './stdio.ts';
 
 const data = workerData as DedicatedThreadData;
 const channelData = data.job.channel;
@@ -13,6 +14,14 @@ if (!channelData) throw new Error('a dedicated thread needs a channel');
 const channel = new Channel(channelData.buffer, channelData.index);
 if (!channel.claim(threadId)) throw new Error(`channel ${channelData.index} is already owned`);
 guardThread();
+answerFlushes(data.flushChannel);
+// The thread exiting before its task has told the kernel how it ended can
+// only be the task's process.exit(): say so.
+let ended = false;
+process.on('exit', (code) => {
+  if (!ended) channel.recordExit(data.job.tid, code);
+});
 await runJob(new ThreadRuntime(channel, new KernelBell(data.bell), data.memory), data.job);
+ended = true;
 
 export default undefined;

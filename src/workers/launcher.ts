@@ -3,19 +3,51 @@
 // thread) and a Worker per dedicated task. Piscina runs with atomics
 // 'disabled': its default 'sync' mode freezes an idle worker's event loop,
 // which would stall every task parked on that thread.
+//
+// Pooled threads are cooperative: a task that never yields holds its thread.
+// When a killed task's thread does not answer within YIELD_MS, the thread is
+// replaced (terminated; piscina starts a fresh one), its other tasks fault
+// saying so, and no task is placed on it again. Each pooled job has a
+// placement word the thread that takes it writes its id into, so the
+// launcher knows which thread runs which task; a job no thread took yet is
+// placed again instead of being lost with a dead thread.
 
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
+import { flushThreads } from './stdio.ts';
 import { BOOTSTRAP, threadEntry, threadExecArgv } from './threads.ts';
+
+/**
+ * How long threads about to be terminated get to flush their stdout and
+ * stderr: at shutdown, and when a dedicated task is killed (its thread's
+ * calls are refused meanwhile; only a thread whose event loop is blocked
+ * takes this long).
+ */
+const FLUSH_MS = { close: 500, kill: 100 } as const;
+/** How long a pooled thread whose task was killed has to show its event loop runs before it is replaced. */
+export const YIELD_MS = 500;
+type Balancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']>;
+/** A pooled thread as piscina's load balancer sees it. */
+type PiscinaWorker = Parameters<Balancer>[1][number];
+
+/** Placement word of a job cancelled before any thread took it. */
+const CANCELLED = -1;
+/** How often a job no thread took is placed again when threads die under it. */
+const MAX_PLACEMENTS = 4;
 
 export interface LauncherOptions {
   threads: number;
   channels: SharedArrayBuffer[];
   bell: SharedArrayBuffer;
   memory: SharedArrayBuffer;
-  /** A pooled thread has gone (its id), so its channel can be freed. */
-  threadGone: (threadId: number) => void;
+  /**
+   * A task thread has gone (its id): its channel can be freed. Returns what
+   * its tasks are told, when the kernel knows more than that the thread died
+   * (a task called process.exit).
+   */
+  threadGone: (threadId: number) => Fault | undefined;
 }
 
 function faultOf(error: unknown, fallback: string): Fault {
@@ -23,10 +55,30 @@ function faultOf(error: unknown, fallback: string): Fault {
   return { name: 'Error', message: fallback };
 }
 
+interface PooledJob {
+  job: TaskJob;
+  placement: Int32Array;
+  ended: (fault?: Fault) => void;
+  placements: number;
+}
+
 export class ThreadLauncher implements Launcher {
   private readonly pool: Piscina;
   private readonly dedicated = new Map<number, Worker>();
+  private readonly pooled = new Map<number, PooledJob>();
+  /** Pooled threads known to be stuck: never given a task again. */
+  private readonly stuck = new Set<number>();
+  /** Pooled threads being checked after a kill. */
+  private readonly probing = new Set<number>();
+  /** Pooled threads seen alive, by id (a Worker's threadId is -1 once it has exited). */
+  private readonly known = new Set<number>();
+  /** What the tasks of a dead thread are told, by thread id. */
+  private readonly reasons = new Map<number, Fault>();
+  /** Pooled threads replaced so far. */
+  replaced = 0;
   private closed = false;
+  /** The BroadcastChannel on which this system's task threads are asked to flush. */
+  private readonly flushChannel = `caduceus:flush:${randomUUID()}`;
 
   constructor(private readonly options: LauncherOptions) {
     const workerData: PoolThreadData = {
@@ -34,6 +86,7 @@ export class ThreadLauncher implements Launcher {
       channels: options.channels,
       bell: options.bell,
       memory: options.memory,
+      flushChannel: this.flushChannel,
     };
     this.pool = new Piscina({
       filename: BOOTSTRAP.href,
@@ -44,39 +97,131 @@ export class ThreadLauncher implements Launcher {
       atomics: 'disabled',
       execArgv: threadExecArgv(),
       workerData,
+      loadBalancer: (_task, workers) => this.leastBusy(workers),
     });
-    this.pool.on('workerDestroy', (worker: { id: number }) => options.threadGone(worker.id));
+    this.pool.on('workerCreate', () => this.watchPooledThreads());
     this.pool.on('error', () => {
       // A pooled thread died; its jobs reject and their tasks fault one by one.
     });
   }
 
+  /** Placement: the pooled thread with the fewest tasks, never a stuck one. */
+  private leastBusy(workers: PiscinaWorker[]): PiscinaWorker | null {
+    let best: PiscinaWorker | null = null;
+    for (const worker of workers) {
+      if (worker.terminating || worker.destroyed || this.stuck.has(worker.id)) continue;
+      if (best === null || worker.currentUsage < best.currentUsage) best = worker;
+    }
+    return best;
+  }
+
+  /** Learns the ids of new pooled threads while they are alive, to tell the kernel when one goes. */
+  private watchPooledThreads(): void {
+    for (const worker of this.pool.threads) {
+      const id = worker.threadId;
+      if (id < 0 || this.known.has(id)) continue;
+      this.known.add(id);
+      worker.once('exit', () => {
+        this.known.delete(id);
+        this.stuck.delete(id);
+        const reason = this.options.threadGone(id);
+        if (reason && !this.reasons.has(id)) this.reasons.set(id, reason);
+      });
+    }
+  }
+
   start(job: TaskJob, ended: (fault?: Fault) => void): void {
     if (this.closed) return;
     if (job.thread === 'pool') {
-      this.pool.run(job).then(
-        () => ended(),
-        (error: unknown) => ended(faultOf(error, 'the pooled thread died')),
-      );
+      const placement = new Int32Array(new SharedArrayBuffer(4));
+      job.placement = placement.buffer as SharedArrayBuffer;
+      const pooled: PooledJob = { job, placement, ended, placements: 0 };
+      this.pooled.set(job.tid, pooled);
+      this.place(pooled);
       return;
     }
-    const workerData: DedicatedThreadData = { entry: threadEntry('dedicated-thread'), bell: this.options.bell, memory: this.options.memory, job };
+    const workerData: DedicatedThreadData = {
+      entry: threadEntry('dedicated-thread'),
+      bell: this.options.bell,
+      memory: this.options.memory,
+      flushChannel: this.flushChannel,
+      job,
+    };
     const worker = new Worker(BOOTSTRAP, { workerData, execArgv: threadExecArgv() });
+    const id = worker.threadId;
     let failure: Fault | undefined;
     worker.on('error', (error) => (failure = faultOf(error, 'the dedicated thread failed')));
     worker.once('exit', (code) => {
       this.dedicated.delete(job.tid);
-      ended(failure ?? (code === 0 ? undefined : { name: 'Error', message: `the dedicated thread exited with code ${code}` }));
+      const reason = this.options.threadGone(id);
+      ended(reason ?? failure ?? (code === 0 ? undefined : { name: 'Error', message: `the dedicated thread exited with code ${code}` }));
     });
     this.dedicated.set(job.tid, worker);
   }
 
-  terminate(tid: number): void {
-    void this.dedicated.get(tid)?.terminate();
+  private place(pooled: PooledJob): void {
+    pooled.placements++;
+    this.pool.run(pooled.job).then(
+      () => this.settle(pooled),
+      (error: unknown) => {
+        const thread = Atomics.load(pooled.placement, 0);
+        // No thread took it (the one piscina gave it to died first): nothing of the task ran, so place it again.
+        if (thread === 0 && !this.closed && pooled.placements < MAX_PLACEMENTS) {
+          this.place(pooled);
+          return;
+        }
+        this.settle(pooled, this.reasons.get(thread) ?? faultOf(error, 'the pooled thread died'));
+      },
+    );
+  }
+
+  private settle(pooled: PooledJob, fault?: Fault): void {
+    this.pooled.delete(pooled.job.tid);
+    pooled.ended(fault);
+  }
+
+  killed(tid: number, task: number): void {
+    const worker = this.dedicated.get(tid);
+    if (worker) {
+      // Stop the thread once it has flushed what its task wrote.
+      void flushThreads(this.flushChannel, [worker], FLUSH_MS.kill).then(() => worker.terminate());
+      return;
+    }
+    const pooled = this.pooled.get(tid);
+    if (!pooled) return;
+    // Not taken by any thread yet: cancel it, so that it never runs.
+    if (Atomics.compareExchange(pooled.placement, 0, 0, CANCELLED) === 0) return;
+    const thread = Atomics.load(pooled.placement, 0);
+    if (thread > 0) this.probe(thread, task);
+  }
+
+  /** Replaces pooled thread `id` unless its event loop answers within YIELD_MS. */
+  private probe(id: number, task: number): void {
+    if (this.closed || this.probing.has(id) || this.stuck.has(id)) return;
+    const worker = this.pool.threads.find((w) => w.threadId === id);
+    if (!worker) return;
+    this.probing.add(id);
+    void flushThreads(this.flushChannel, [worker], YIELD_MS).then((silent) => {
+      this.probing.delete(id);
+      if (silent.length === 0 || this.closed) return;
+      const message = `its pooled thread was replaced: task 0x${task.toString(16)} did not yield within ${YIELD_MS} ms after it was killed`;
+      this.stuck.add(id);
+      this.reasons.set(id, { name: 'ThreadReplaced', message });
+      this.replaced++;
+      // Piscina fails the thread's jobs and starts a fresh thread in its place.
+      void worker.terminate();
+    });
+  }
+
+  /** Task threads running now. */
+  threadCount(): { pooled: number; dedicated: number; replaced: number } {
+    return { pooled: this.pool.threads.length, dedicated: this.dedicated.size, replaced: this.replaced };
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    const threads = [...this.pool.threads, ...this.dedicated.values()];
+    await flushThreads(this.flushChannel, threads, FLUSH_MS.close);
     await Promise.all([this.pool.destroy(), ...[...this.dedicated.values()].map((w) => w.terminate())]);
     this.dedicated.clear();
   }

@@ -5,14 +5,24 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { KernelBell } from '../ipc/channel.ts';
 import type { PoolThreadData, TaskJob } from '../ipc/protocol.ts';
-import { guardThread, runJob } from './run-task.ts';
+import { currentTask, guardThread, runJob } from './run-task.ts';
 import { claimChannel, ThreadRuntime } from './runtime.ts';
+import { answerFlushes } from './stdio.ts';
 
 const data = workerData as PoolThreadData;
 let runtime: ThreadRuntime | undefined;
 guardThread();
+answerFlushes(data.flushChannel);
+// A task's process.exit() ends the whole thread: say whose code called it,
+// so that the faults of every task on the thread can name it.
+process.on('exit', (code) => {
+  const owner = currentTask.getStore();
+  if (owner && runtime) runtime.channel.recordExit(owner.tid, code);
+});
 
 export default async function runPooledTask(job: TaskJob): Promise<void> {
+  // Take the job, unless the launcher cancelled it (its task was killed before any thread took it).
+  if (job.placement && Atomics.compareExchange(new Int32Array(job.placement), 0, 0, threadId) !== 0) return;
   runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), new KernelBell(data.bell), data.memory);
   await runJob(runtime, job);
 }

@@ -5,9 +5,11 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { deserialize, serialize } from 'node:v8';
+import { MAX_WIRE_BYTES } from '../ipc/codec.ts';
 import { Op } from '../kernel/abi.ts';
 import type { Fault, TaskJob } from '../ipc/protocol.ts';
 import type { ThreadRuntime } from './runtime.ts';
+import { flushStdio } from './stdio.ts';
 import { Sys } from './sys.ts';
 import { RUNNING_FROM_SOURCE } from './threads.ts';
 import { type TaskFunction, taskFunction } from './task.ts';
@@ -54,16 +56,40 @@ async function importProgram(url: string): Promise<TaskFunction> {
   // Registered for the whole thread (not tsImport, whose namespace would give
   // the program its own copy of caduceus/task), the program and this runtime
   // share one KernelError, one TaskKilled, and so on.
-  if (/\.[cm]?tsx?$/.test(new URL(url).pathname)) await loadTypeScript();
-  const module = (await import(url)) as { default?: unknown };
+  let module: { default?: unknown };
+  try {
+    if (/\.[cm]?tsx?$/.test(new URL(url).pathname)) await loadTypeScript();
+    module = (await import(url)) as { default?: unknown };
+  } catch (error) {
+    // Node names the runtime as the importer; the task's starter wants the program and why.
+    const why = error instanceof Error ? error.message.replace(/ imported from \S+$/, '') : String(error);
+    throw new Error(`cannot load the program ${url}: ${why}`, { cause: error });
+  }
   const fn = taskFunction(module.default);
   if (!fn) throw new TypeError(`${url} has no default export made with task()`);
   return fn;
 }
 
+/** Characters of a fault's name, message and stack that go to the kernel (so its exit call fits one frame). */
+const FAULT_CHARS = { name: 200, message: 2000, stack: 3000 } as const;
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
+
 export function describeFault(error: unknown): Fault {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { name: 'Error', message: `a non-Error value was thrown: ${String(error)}` };
+  if (error instanceof Error) {
+    const fault: Fault = { name: cut(String(error.name), FAULT_CHARS.name), message: cut(String(error.message), FAULT_CHARS.message) };
+    if (typeof error.stack === 'string') fault.stack = cut(error.stack, FAULT_CHARS.stack);
+    return fault;
+  }
+  let text: string;
+  try {
+    text = String(error);
+  } catch {
+    text = typeof error;
+  }
+  return { name: 'Error', message: cut(`a non-Error value was thrown: ${text}`, FAULT_CHARS.message) };
 }
 
 function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
@@ -76,6 +102,10 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
           value = serialize(outcome.value);
         } catch {
           value = undefined; // not structured-cloneable: the host gets no value
+        }
+        if (value !== undefined && value.length > MAX_WIRE_BYTES) {
+          const message = `init's return value is ${value.length} bytes structured-cloned; at most ${MAX_WIRE_BYTES} can reach the host`;
+          return { op: Op.Exit, code: 1, fault: { name: 'RangeError', message } };
         }
       }
       return { op: Op.Exit, code, value };
@@ -91,7 +121,7 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
 
 /** Runs a job to its end; resolves once the kernel knows how the task ended. */
 export async function runJob(runtime: ThreadRuntime, job: TaskJob): Promise<void> {
-  const sys = new Sys(runtime, job.tid);
+  const sys = new Sys(runtime, job.tid, job.program);
   let finish: (outcome: Outcome) => void = () => {};
   const ended = new Promise<Outcome>((resolve) => (finish = resolve));
   sys.onExit = (code) => finish({ kind: 'exit', code });
@@ -108,7 +138,11 @@ export async function runJob(runtime: ThreadRuntime, job: TaskJob): Promise<void
   });
   const outcome = await ended;
   try {
-    if (outcome.kind !== 'killed' && !runtime.isKilled(job.tid)) await runtime.call(job.tid, exitRequest(outcome, job.init));
+    if (outcome.kind !== 'killed' && !runtime.isKilled(job.tid)) {
+      // What the task wrote must reach the host before its end can end the system.
+      await flushStdio();
+      await runtime.call(job.tid, exitRequest(outcome, job.init));
+    }
   } catch {
     // killed while exiting: nothing more to tell
   } finally {

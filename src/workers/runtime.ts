@@ -64,10 +64,16 @@ export class ThreadRuntime {
     if (this.killed.has(tid)) return Promise.reject(new TaskKilled());
     // One call in flight per task; exit may always end a task.
     if (this.busy.has(tid) && request.op !== Op.Exit) return Promise.reject(new KernelError(Errno.EBUSY));
-    this.busy.add(tid);
     const seq = (this.seq = (this.seq + 1) >>> 0);
+    try {
+      // Encoding keeps within the frame limit, so this cannot throw for a
+      // big call; should it throw anyway, the task must not stay busy.
+      this.writer.request(tid, seq, request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.busy.add(tid);
     const promise = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { tid, resolve, reject }));
-    this.writer.request(tid, seq, request);
     if (!this.flushQueued) {
       this.flushQueued = true;
       // While the pump holds for a turn it flushes the whole batch itself.
@@ -160,9 +166,9 @@ export class ThreadRuntime {
     return readResponses(this.channel, this.decoder, this.settle);
   }
 
-  private readonly settle = (_tid: number, seq: number, status: number, value: unknown): void => {
+  private readonly settle = (tid: number, seq: number, status: number, value: unknown): void => {
     const waiting = this.pending.get(seq);
-    if (!waiting) return;
+    if (!waiting || waiting.tid !== tid) return;
     this.pending.delete(seq);
     this.busy.delete(waiting.tid);
     if (status === Status.Ok) waiting.resolve(value);

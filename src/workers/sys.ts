@@ -2,10 +2,12 @@
 // with KernelError for every kernel error. Arguments go to the kernel as
 // given (the kernel checks them all, in the documented order); the task side
 // only converts what the wire cannot carry: string data becomes UTF-8 bytes,
-// a start argument is structured-cloned into bytes, a program path a URL.
+// a start argument is structured-cloned into bytes, a program path a URL
+// (a relative one resolved against the calling task's own program, as an
+// import in it would be).
 
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { type Identity, Op } from '../kernel/abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
@@ -43,17 +45,29 @@ function wireMessage(msg: Message | undefined): unknown {
   return typeof msg.data === 'string' ? { ...msg, data: encoder.encode(msg.data) } : msg;
 }
 
-/** A program reference as the kernel takes it: a URL string. */
-function programUrl(program: unknown): unknown {
-  if (program instanceof URL) {
-    // tsx marks the URLs of the modules it loads; the program is the file.
-    const url = new URL(program.href);
-    url.searchParams.delete('tsx-namespace');
-    return url.href;
-  }
+/**
+ * A program reference as the kernel takes it: a URL string. A URL is used as
+ * given; an absolute path becomes its file URL; a relative path ('./x.ts',
+ * '../x.ts', 'x.ts') is resolved against `base`, the URL of the calling
+ * task's own program module, never against the working directory.
+ */
+export function programUrl(program: unknown, base: string): unknown {
+  if (program instanceof URL) return withoutTsxMark(program);
   if (typeof program !== 'string' || program.length === 0) return program;
   if (/^[a-z][a-z0-9+.-]*:/i.test(program) && !/^[a-z]:[\\/]/i.test(program)) return program;
-  return pathToFileURL(isAbsolute(program) ? program : resolve(program)).href;
+  if (isAbsolute(program)) return pathToFileURL(program).href;
+  if (!base.startsWith('file:')) {
+    throw new TypeError(`start: the relative program path '${program}' has no file to be relative to (the calling task's program is ${base}); pass a URL or an absolute path`);
+  }
+  // As a path, not a URL: '#', '?' and '%' in it are file name characters.
+  return pathToFileURL(resolve(dirname(fileURLToPath(base)), program)).href;
+}
+
+/** tsx marks the URLs of the modules it loads; the program is the file. */
+function withoutTsxMark(program: URL): string {
+  const url = new URL(program.href);
+  url.searchParams.delete('tsx-namespace');
+  return url.href;
 }
 
 function cloneArg(arg: unknown): unknown {
@@ -73,6 +87,8 @@ export class Sys {
     private readonly runtime: ThreadRuntime,
     /** The kernel thread's name for this task. */
     readonly tid: number,
+    /** The URL of this task's program: relative program paths given to start resolve against it. */
+    readonly program: string,
   ) {}
 
   private request(request: Record<string, unknown>): Promise<unknown> {
@@ -148,7 +164,7 @@ export class Sys {
   }
 
   async start(task: CAddr, program: string | URL, arg?: unknown, options: { thread?: 'pool' | 'dedicated' } = {}): Promise<void> {
-    await this.request({ ...options, cap: task, program: programUrl(program), arg: cloneArg(arg), op: Op.Start });
+    await this.request({ ...options, cap: task, program: programUrl(program, this.program), arg: cloneArg(arg), op: Op.Start });
   }
 
   async suspend(task: CAddr): Promise<void> {

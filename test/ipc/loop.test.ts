@@ -18,7 +18,7 @@ it('answers that do not fit a full response ring wait in a backlog, and all arri
   const { kernel, init } = bootKernel({ pages: 4096 });
   const bell = KernelBell.create(64);
   const channel = Channel.create(0, 1024); // small rings: a few dozen answers overflow them
-  loop = new KernelLoop(kernel, { start() {}, terminate() {}, close: async () => {} }, { print() {}, exit() {}, unheard() {} }, bell, [channel]);
+  loop = new KernelLoop(kernel, { start() {}, killed() {}, close: async () => {} }, { print() {}, exit() {}, unheard() {} }, bell, [channel]);
   loop.startInit(init);
   loop.launch(init, 'file:///init.js', undefined, 'pool'); // tid 1; the fake launcher runs nothing
   loop.run();

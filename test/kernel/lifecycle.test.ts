@@ -3,6 +3,8 @@
 // and read the effects the kernel thread would carry out.
 
 import { describe, expect, it } from 'vitest';
+import { Oversize } from '../../src/ipc/codec.ts';
+import { MAX_PRINT_BYTES } from '../../src/kernel/abi.ts';
 import { Errno, ExitLabel, ObjectType as T, Op, Rights, TaskState } from '../../src/kernel/index.ts';
 import { answers, coreSystem, spawn } from './harness.ts';
 
@@ -129,6 +131,24 @@ describe('exit, faults and kills', () => {
     sys.clean();
   });
 
+  it('an exit message of a long fault keeps within 2048 bytes of data, the text cut with an ellipsis (issue 8)', () => {
+    const sys = coreSystem();
+    expect(sys.alloc(16, T.Endpoint, 50)).toBe('OK');
+    const child = spawn(sys, 100, 101, 50);
+    // Without the cut, 30000 bytes would run past the child's IPC buffer into the next page.
+    const fault = { name: 'Error', message: `cannot load ${'/very/long/path'.repeat(200)} \u00e9${'\u00e9'.repeat(10_000)}` };
+    const next = sys.identify(100).phys as number;
+    const after = new Uint8Array(sys.kernel.core.phys.bytes.buffer, next + 4096, 4096).slice();
+    expect(sys.kernel.invoke(child, { op: Op.Exit, code: 1, fault })).toEqual({ errno: 0, value: undefined });
+    expect(new Uint8Array(sys.kernel.core.phys.bytes.buffer, next + 4096, 4096)).toEqual(after);
+    const msg = sys.ok<{ data: Uint8Array }>(Op.Recv, { cap: 50 });
+    expect(msg.data.length).toBeLessThanOrEqual(2048);
+    const body = JSON.parse(text(msg.data)) as { error: string };
+    expect(body.error.startsWith('Error: cannot load /very/long/path')).toBe(true);
+    expect(body.error.endsWith('\u2026')).toBe(true);
+    sys.clean();
+  });
+
   it('an exit with a receiver already waiting answers it at once', () => {
     const sys = coreSystem();
     expect(sys.alloc(16, T.Endpoint, 50)).toBe('OK');
@@ -219,5 +239,15 @@ describe('console', () => {
     expect(sys.errno(Op.Print, { cap: 100, text: 'hi' })).toBe('EPERM');
     expect(sys.errno(Op.Print, { cap: 3, text: 42 })).toBe('EINVAL');
     expect(sys.errno(Op.Print, { cap: 16, text: 'hi' })).toBe('ENOTSUP');
+  });
+
+  it('takes text of up to MAX_PRINT_BYTES of UTF-8, and EINVAL past it after the checks of the cap', () => {
+    const sys = coreSystem();
+    expect(sys.errno(Op.Print, { cap: 3, text: '\u00e9'.repeat(MAX_PRINT_BYTES / 2) })).toBe('OK');
+    expect(sys.errno(Op.Print, { cap: 3, text: `${'\u00e9'.repeat(MAX_PRINT_BYTES / 2)}!` })).toBe('EINVAL');
+    expect(sys.errno(Op.Print, { cap: 3, text: `${'\u{1f600}'.repeat(MAX_PRINT_BYTES / 4)}` })).toBe('OK');
+    expect(sys.errno(Op.Print, { cap: 3, text: new Oversize(1e6) })).toBe('EINVAL');
+    expect(sys.errno(Op.Print, { cap: 9999, text: new Oversize(1e6) })).toBe('EBADF');
+    expect(sys.errno(Op.Print, { cap: 16, text: new Oversize(1e6) })).toBe('ENOTSUP');
   });
 });

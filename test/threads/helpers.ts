@@ -13,7 +13,7 @@ export function fixture(name: string): URL {
   return new URL(`../fixtures/${name}`, import.meta.url);
 }
 
-export async function start(init: string, options: Partial<BootOptions> = {}): Promise<System> {
+export async function start(init: string, options: Partial<BootOptions> = {}): Promise<System & { lines: string[] }> {
   const lines: string[] = [];
   const system = await boot({ init: fixture(init), threads: 2, console: (line) => lines.push(line), ...options });
   running.push(system);

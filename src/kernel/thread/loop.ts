@@ -27,7 +27,7 @@ interface TaskEntry {
   tid: number;
   page: number;
   thread: 'pool' | 'dedicated';
-  /** Channel the task's calls come on; -1 until a pooled task's first call. */
+  /** Channel the task's calls come on; -1 until a pooled task's first call; LOST once its pooled thread is gone. */
   channel: number;
   /** Sequence number of the call it is blocked in, or -1. */
   seq: number;
@@ -39,6 +39,8 @@ interface TaskEntry {
 }
 
 const DEDICATED_RING_BYTES = 1 << 16;
+/** The channel of a task whose pooled thread is gone: no answer is written for it. */
+const LOST = -2;
 /** How long the loop spins for more work before it parks. */
 const SPIN_MS = 0.2;
 /** How long the loop may serve calls without a turn of its event loop. */
@@ -51,6 +53,8 @@ export class KernelLoop {
   private readonly tids = new Map<number, TaskEntry>();
   private readonly pages = new Map<number, TaskEntry>();
   private readonly freeChannels: number[] = [];
+  /** Channels 0 .. pooledChannels - 1 are the pooled threads'. */
+  private readonly pooledChannels: number;
   private readonly touched = new Set<number>();
   private readonly dirty: number[] = [];
   private nextTid = 1;
@@ -76,6 +80,7 @@ export class KernelLoop {
   ) {
     for (const channel of pooled) this.addChannel(channel);
     for (let i = bell.channels - 1; i >= pooled.length; i--) this.freeChannels.push(i);
+    this.pooledChannels = pooled.length;
   }
 
   /** Starts recording a trace. */
@@ -95,9 +100,28 @@ export class KernelLoop {
     return this.tracer?.json() ?? null;
   }
 
-  /** A pooled thread is gone: free its channel; its tasks' jobs fail on their own. */
-  threadGone(threadId: number): void {
-    for (const channel of this.channels) if (channel && channel.owner() === threadId) channel.reset();
+  /**
+   * A task thread is gone: its tasks get no more answers (their jobs fail on
+   * their own, and they fault), and a pooled thread's channel is freed for
+   * the thread that replaces it. Returns what its tasks are told when a
+   * task's process.exit() ended the thread.
+   */
+  threadGone(threadId: number): Fault | undefined {
+    let reason: Fault | undefined;
+    for (const channel of this.channels) {
+      if (!channel || channel.owner() !== threadId) continue;
+      const pooled = channel.index < this.pooledChannels;
+      const record = channel.exitRecord();
+      if (record) {
+        const culprit = this.tids.get(record.tid);
+        const who = culprit ? `task 0x${(culprit.page * 4096).toString(16)}` : 'a task that has since ended';
+        reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
+      }
+      if (!pooled) continue; // a dedicated thread's channel is freed with its task
+      for (const entry of this.tids.values()) if (entry.channel === channel.index) entry.channel = LOST;
+      channel.reset();
+    }
+    return reason;
   }
 
   private addChannel(channel: Channel): void {
@@ -328,7 +352,7 @@ export class KernelLoop {
     this.pages.delete(page);
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
     entry.seq = -1;
-    if (entry.thread === 'dedicated') this.launcher.terminate(entry.tid);
+    this.launcher.killed(entry.tid, page * 4096);
     if (page === this.initPage) {
       this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
     }
