@@ -29,7 +29,15 @@ const Ctl = {
   /** The task (tid) whose code called process.exit on the owning thread, 0 if none; and the exit code. */
   ExitedBy: 7 * LINE,
   ExitCode: 7 * LINE + 1,
-  Words: 8 * LINE,
+  /**
+   * Written by the kernel: how many of this thread's calls are blocked in
+   * the kernel (a recv, call or wait queued there, or held by a suspend).
+   * A thread all of whose calls are blocked parks at once: no answer is
+   * coming soon, and a spinning thread would hold a core that the thread
+   * which can answer them may need.
+   */
+  Blocked: 8 * LINE,
+  Words: 9 * LINE,
 } as const;
 
 const CONTROL_BYTES = Ctl.Words * 4;
@@ -100,6 +108,16 @@ export class Channel {
   wakeThread(): void {
     Atomics.add(this.control, Ctl.ResponseBell, 1);
     if (Atomics.load(this.control, Ctl.ThreadParked) === 1) Atomics.notify(this.control, Ctl.ResponseBell, 1);
+  }
+
+  /** Kernel: one more (+1) or one fewer (-1) of the thread's calls is blocked in the kernel. */
+  countBlocked(delta: 1 | -1): void {
+    Atomics.add(this.control, Ctl.Blocked, delta);
+  }
+
+  /** Task thread: how many of its calls are blocked in the kernel. */
+  blockedCalls(): number {
+    return Atomics.load(this.control, Ctl.Blocked);
   }
 
   /** Task thread: the bell's value, to wait on. */

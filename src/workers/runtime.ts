@@ -26,8 +26,15 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** How long a thread spins for answers before it parks. */
+/**
+ * How long a thread spins for answers before it parks, at most and at
+ * least. The budget adapts: it halves after a spin that ended with no
+ * answer (another process may hold the cores, or the answer is far off) and
+ * doubles after one that caught its answer, so a thread whose spins do not
+ * pay soon spins little, and no call pays a whole budget each time.
+ */
 const SPIN_MS = 0.05;
+const MIN_SPIN_MS = 0.004;
 /** Task threads that may spin at once: the cores less the kernel thread's. */
 const MAX_SPINNERS = Math.max(1, availableParallelism() - 1);
 /** The longest single park; the loop re-checks after it. */
@@ -48,6 +55,8 @@ export class ThreadRuntime {
   private holding = false;
   /** Set while the pump waits for the answered task's next call. */
   private resume: (() => void) | null = null;
+  /** The spin budget now (see SPIN_MS). */
+  private spinMs = SPIN_MS;
 
   constructor(
     readonly channel: Channel,
@@ -88,6 +97,9 @@ export class ThreadRuntime {
   }
 
   forget(tid: number): void {
+    // A task that ended with a call in flight (it exited while blocked) gets
+    // no answer to it: drop the call, or the thread would wait for it.
+    if (this.busy.has(tid)) for (const [seq, waiting] of this.pending) if (waiting.tid === tid) this.pending.delete(seq);
     this.onKilled.delete(tid);
     this.killed.delete(tid);
     this.busy.delete(tid);
@@ -148,18 +160,39 @@ export class ThreadRuntime {
           this.bell.ring(this.channel.index);
         }
         const seen = this.channel.responseBell();
-        // Spin: an answer arriving now is taken without a wake-up.
-        if (this.bell.spinShared(() => this.channel.responses.pending(), SPIN_MS, MAX_SPINNERS)) continue;
+        // Spin, unless every call is blocked in the kernel (no answer is
+        // near): an answer arriving now is taken without a wake-up.
+        if (!this.allBlocked() && this.spin()) continue;
         const keepAlive = setTimeout(noop, PARK_MS + 1000);
+        const parked = performance.now();
         try {
           await this.channel.parkThread(seen, PARK_MS);
         } finally {
           clearTimeout(keepAlive);
         }
+        // Woken within a full budget: a longer spin would have caught it.
+        if (performance.now() - parked < SPIN_MS) this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** True when every call of this thread waits in the kernel for another task. */
+  private allBlocked(): boolean {
+    return this.pending.size <= this.channel.blockedCalls();
+  }
+
+  private readonly answeredOrAllBlocked = (): boolean => this.channel.responses.pending() || this.allBlocked();
+
+  /** Spins for an answer within the adaptive budget; true if one came. */
+  private spin(): boolean {
+    const start = performance.now();
+    this.bell.spinShared(this.answeredOrAllBlocked, this.spinMs, MAX_SPINNERS);
+    const answered = this.channel.responses.pending();
+    if (answered) this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
+    else if (!this.allBlocked() && performance.now() - start >= this.spinMs) this.spinMs = Math.max(MIN_SPIN_MS, this.spinMs / 2);
+    return answered;
   }
 
   private receive(): number {

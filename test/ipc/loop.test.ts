@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { Channel, KernelBell } from '../../src/ipc/channel.ts';
 import { Decoder } from '../../src/ipc/codec.ts';
 import { readResponses, requestWriter } from '../../src/ipc/wire.ts';
-import { bootKernel, Op } from '../../src/kernel/index.ts';
+import { bootKernel, ObjectType as T, Op } from '../../src/kernel/index.ts';
 import { KernelLoop } from '../../src/kernel/thread/loop.ts';
 
 let loop: KernelLoop | undefined;
@@ -37,4 +37,45 @@ it('answers that do not fit a full response ring wait in a backlog, and all arri
   }
   expect(answered.size).toBe(calls);
   expect(drains).toBeGreaterThan(1); // they did not all fit at once
+});
+
+it("keeps each thread's count of calls blocked in the kernel, which the thread reads to park at once", () => {
+  const { kernel, init } = bootKernel({ pages: 4096 });
+  const bell = KernelBell.create(64);
+  const channel = Channel.create(0);
+  const started: number[] = [];
+  const launcher = { start: (job: { tid: number }) => void started.push(job.tid), killed() {}, close: async () => {} };
+  loop = new KernelLoop(kernel, launcher, { print() {}, exit() {}, unheard() {} }, bell, [channel]);
+  loop.startInit(init);
+  loop.launch(init, 'file:///init.js', undefined, 'pool'); // tid 1
+  const writer = requestWriter(channel);
+  const decoder = new Decoder(channel.responses.data);
+  const answers = new Map<string, number>();
+  const serve = (...calls: Array<[tid: number, seq: number, request: Record<string, unknown>]>) => {
+    for (const [tid, seq, request] of calls) writer.request(tid, seq, request);
+    bell.ring(0);
+    loop?.pass();
+    readResponses(channel, decoder, (tid, seq, status) => answers.set(`${tid}:${seq}`, status));
+  };
+  serve(
+    [1, 1, { op: Op.Alloc, cap: 16, type: T.Notification, dest: 20 }],
+    [1, 2, { op: Op.Alloc, cap: 16, type: T.Task, dest: 21 }],
+    [1, 3, { op: Op.Alloc, cap: 16, type: T.CSpace, dest: 22, size: 8 }],
+    [1, 4, { op: Op.Copy, cap: 20, dest: { cspace: 22, slot: 1 } }],
+    [1, 5, { op: Op.Configure, cap: 21, cspace: 22 }],
+    [1, 6, { op: Op.Start, cap: 21, program: 'file:///child.js' }],
+  );
+  expect([...answers.values()]).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(started).toEqual([1, 2]);
+  expect(channel.blockedCalls()).toBe(0);
+  serve([1, 7, { op: Op.Wait, cap: 20 }]);
+  expect(answers.has('1:7')).toBe(false);
+  expect(channel.blockedCalls()).toBe(1); // init waits in the kernel
+  serve([2, 1, { op: Op.Signal, cap: 1 }]);
+  expect(answers.get('1:7')).toBe(0);
+  expect(channel.blockedCalls()).toBe(0); // answered
+  serve([1, 8, { op: Op.Wait, cap: 20 }]);
+  expect(channel.blockedCalls()).toBe(1);
+  serve([1, 9, { op: Op.Exit, code: 0 }]); // exiting while blocked: that call is over too
+  expect(channel.blockedCalls()).toBe(0);
 });

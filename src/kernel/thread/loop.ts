@@ -41,8 +41,14 @@ interface TaskEntry {
 const DEDICATED_RING_BYTES = 1 << 16;
 /** The channel of a task whose pooled thread is gone: no answer is written for it. */
 const LOST = -2;
-/** How long the loop spins for more work before it parks. */
+/**
+ * How long the loop spins for more work before it parks, at most and at
+ * least. The budget adapts as the task threads' does: halved after a spin
+ * that found nothing, doubled after one that found work or a park that
+ * ended within a full budget.
+ */
 const SPIN_MS = 0.2;
+const MIN_SPIN_MS = 0.01;
 /** How long the loop may serve calls without a turn of its event loop. */
 const TURN_EVERY_MS = 2;
 
@@ -58,6 +64,8 @@ export class KernelLoop {
   private readonly touched = new Set<number>();
   private readonly dirty: number[] = [];
   private nextTid = 1;
+  /** The spin budget now (see SPIN_MS). */
+  private spinMs = SPIN_MS;
   private running = false;
   private stopped: Promise<void> | null = null;
   initPage = 0;
@@ -169,10 +177,18 @@ export class KernelLoop {
         continue;
       }
       // Spin: a call arriving now is served without a wake-up.
-      if (spinUntil(() => this.bell.count() !== seen, SPIN_MS)) continue;
+      if (spinUntil(() => this.bell.count() !== seen, this.spinMs)) {
+        this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
+        continue;
+      }
+      this.spinMs = Math.max(MIN_SPIN_MS, this.spinMs / 2);
       this.counts.parks++;
+      const parked = performance.now();
       await this.bell.park(seen, 1000, () => this.running);
-      nextTurn = performance.now() + TURN_EVERY_MS;
+      const woke = performance.now();
+      // Woken within a full budget: a longer spin would have caught the work.
+      if (woke - parked < SPIN_MS) this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
+      nextTurn = woke + TURN_EVERY_MS;
     }
   }
 
@@ -224,7 +240,7 @@ export class KernelLoop {
     const start = this.tracer?.now() ?? 0;
     const result = this.kernel.invoke(entry.page, request);
     if (result === null) {
-      entry.seq = seq;
+      this.waitIn(entry, seq);
       entry.traceStart = start;
       entry.traceRequest = request;
     } else {
@@ -235,6 +251,17 @@ export class KernelLoop {
     // one), and the next frame of the same drain must already know.
     if (this.kernel.sched.effects.length > 0) this.applyEffects();
   };
+
+  /**
+   * Records the call a task is blocked in (`seq`), or that it is in none
+   * (-1), keeping its thread's count of blocked calls (Channel.countBlocked).
+   */
+  private waitIn(entry: TaskEntry, seq: number): void {
+    const channel = entry.channel >= 0 ? this.channels[entry.channel] : undefined;
+    if (entry.seq < 0 && seq >= 0) channel?.countBlocked(1);
+    else if (entry.seq >= 0 && seq < 0) channel?.countBlocked(-1);
+    entry.seq = seq;
+  }
 
   private reply(entry: TaskEntry, seq: number, result: SyscallResult): void {
     if (entry.channel < 0) return;
@@ -270,7 +297,7 @@ export class KernelLoop {
         const entry = this.pages.get(effect.task);
         if (entry && entry.seq >= 0) {
           const seq = entry.seq;
-          entry.seq = -1;
+          this.waitIn(entry, -1);
           this.tracer?.call(entry.tid, entry.traceStart, entry.traceRequest, effect.result.errno);
           this.reply(entry, seq, effect.result);
         }
@@ -289,6 +316,7 @@ export class KernelLoop {
         const entry = this.pages.get(effect.task);
         if (entry) {
           entry.exited = true;
+          this.waitIn(entry, -1);
           this.pages.delete(effect.task);
         }
         if (effect.task === this.initPage) {
@@ -351,7 +379,7 @@ export class KernelLoop {
     entry.killed = true;
     this.pages.delete(page);
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
-    entry.seq = -1;
+    this.waitIn(entry, -1);
     this.launcher.killed(entry.tid, page * 4096);
     if (page === this.initPage) {
       this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
