@@ -21,7 +21,7 @@ interface SuiteEntry {
 }
 
 const ENTRIES: SuiteEntry[] = [
-  { id: 'B', title: 'raw baselines B1-B5 (round trips between two threads)', run: async (c) => baselinesReport(await c.baselines()) },
+  { id: 'B', title: 'raw baselines B1-B7 (round trips between threads)', run: async (c) => baselinesReport(await c.baselines()) },
   { id: 'P1', title: 'null system call round trip, one task (vs B2)', run: async (c) => p1Report(await benchP1(c.options, (await c.baselines()).B2.roundTripNs.median)) },
   { id: 'P2', title: 'call + reply between tasks on two threads, plain and carrying a Memory cap (P2, P4)', run: async (c) => p2Report(await benchP2(c.options, (await c.baselines()).B2.roundTripNs.median)) },
   { id: 'P3', title: '64 pooled tasks on one thread vs one task', run: async (c) => p3Report(await benchP3(c.options)) },

@@ -1,15 +1,22 @@
-// B1-B5 as the runner prints them, and their entry in bench/run.ts.
+// B1-B7 as the runner prints them, and their entry in bench/suite.ts.
 
+import { P1_MAX_B2, P3_MAX_B2, p2Rule } from '../goals.ts';
 import { type BenchReport, type Table, formatNs, formatPercent } from '../harness.ts';
-import { BUSY_CORES, type BaselineFigure, type BaselineResults, measureBaselines } from './baselines.ts';
+import { BUSY_CORES, type BaselineFigure, type BaselineResults } from './baselines.ts';
 
-const TITLE = 'raw round trips between two threads (B1-B5)';
+const TITLE = 'raw round trips between threads (B1-B7)';
 
-/** The goals of docs/goals.md that are multiples of B2, to print beside the baselines. */
-const B2_GOALS = [
-  { id: 'P1', what: 'null system call', factor: 1.3 },
-  { id: 'P2', what: 'IPC call + reply on two threads', factor: 2.6 },
-] as const;
+/** The goals of docs/goals.md that are multiples of a baseline, in ns in this run. */
+function goalNotes(result: BaselineResults): string[] {
+  const b2 = result.B2.roundTripNs.median;
+  const rule = p2Rule();
+  const p2Base = rule.baseline === 'B2' ? b2 : result.B6.roundTripNs.median;
+  return [
+    `P1 (null system call) goal: <= ${P1_MAX_B2} x B2 = ${formatNs(P1_MAX_B2 * b2)} in this run`,
+    `P2 (IPC call + reply on two threads) goal here: ${rule.goal} = ${formatNs(rule.factor * p2Base)} in this run (${rule.why})`,
+    `P3 (64 pooled tasks on one thread) goal: <= ${P3_MAX_B2} x B2 = ${formatNs(P3_MAX_B2 * b2)} per call in this run`,
+  ];
+}
 
 function figureTable(figures: BaselineFigure[], b2: BaselineFigure): Table {
   return {
@@ -49,16 +56,18 @@ export function baselinesReport(result: BaselineResults): BenchReport {
   const variants = result.figures.filter((f) => f.informative);
   const tables = [figureTable(baselines, result.B2)];
   if (variants.length > 0) tables.push(figureTable(variants, result.B2));
-  const b2 = result.B2.roundTripNs.median;
   const plan = result.plan;
   const notes = [
     `each figure: warm-up ${plan.warmupMs} ms, then ${plan.runs} runs of >= ${plan.runMs} ms ` +
       `(batches of >= ${plan.batchMs} ms), taking turns; spread = (max - min) / median`,
     `B2 spin policy: spin on Atomics.load up to ${formatNs(result.spinPolicy.spinNs)}, ` +
       'then set "parked" and Atomics.wait; notify only a parked peer',
-    ...B2_GOALS.map((g) => `${g.id} (${g.what}) goal: <= ${g.factor} x B2 = ${formatNs(g.factor * b2)} in this run`),
-    'every answer was checked against what was sent; every worker and pool was stopped',
-    ...(variants.length > 0 ? ['second table: informative variants (not baselines), explaining the spin policy and parking'] : []),
+    `B6: the relay client (main thread) -> hub -> server -> hub -> client, one word a hop; measured under ${result.relayPolicies.length} ` +
+      `policies (rows 'B6 ...' below), B6 is the one with the least median in this run: '${result.B6policy}'`,
+    'B7: B2 with an awaited promise per round trip; B7 pending map: a Map<seq, resolver> and a microtask per call (informative)',
+    ...goalNotes(result),
+    'every answer was checked against what was sent; every worker, relay and pool was stopped, and its count of answers matched',
+    ...(variants.length > 0 ? ['second table: informative figures (not baselines): the relay policies, B7 pending map, and with full runs the spin sweep'] : []),
     ...result.failures.map((f) => `not measured: ${f.key}: ${f.error}`),
     ...loadNotes(result),
   ];
