@@ -6,6 +6,7 @@
 import { measureBaselines, type BaselineResults } from './baselines/baselines.ts';
 import { baselinesReport } from './baselines/report.ts';
 import { type BenchOptions, type BenchReport, formatTable, machineInfo } from './harness.ts';
+import { benchP9, p9Report } from './kv/p9.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
 import { benchP1, benchP2, benchP3, benchP6, benchP8, p1Report, p2Report, p3Report, p6Report, p8Report } from './system.ts';
 
@@ -23,11 +24,19 @@ interface SuiteEntry {
 const ENTRIES: SuiteEntry[] = [
   { id: 'B', title: 'raw baselines B1-B7 (round trips between threads)', run: async (c) => baselinesReport(await c.baselines()) },
   { id: 'P1', title: 'null system call round trip, one task (vs B2)', run: async (c) => p1Report(await benchP1(c.options, (await c.baselines()).B2.roundTripNs.median)) },
-  { id: 'P2', title: 'call + reply between tasks on two threads, plain and carrying a Memory cap (P2, P4)', run: async (c) => p2Report(await benchP2(c.options, (await c.baselines()).B2.roundTripNs.median)) },
-  { id: 'P3', title: '64 pooled tasks on one thread vs one task', run: async (c) => p3Report(await benchP3(c.options)) },
+  {
+    id: 'P2',
+    title: 'call + reply between tasks on two threads, plain and carrying a Memory cap (P2, P4; vs B6 or B2)',
+    run: async (c) => {
+      const b = await c.baselines();
+      return p2Report(await benchP2(c.options, { b2Ns: b.B2.roundTripNs.median, b6Ns: b.B6.roundTripNs.median, b6Policy: b.B6policy }));
+    },
+  },
+  { id: 'P3', title: '64 pooled tasks on one thread: amortized cost per call (vs B2)', run: async (c) => p3Report(await benchP3(c.options, (await c.baselines()).B2.roundTripNs.median)) },
   { id: 'P5', title: 'core ALLOC + DESTROY of a Page in a fragmented area', run: async (c) => p5Report(await benchP5(c.options)) },
   { id: 'P6', title: 'starting a pooled task', run: async (c) => p6Report(await benchP6(c.options)) },
   { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
+  { id: 'P9', title: 'kv workload, 64 pooled clients: Caduceus vs raw postMessage and comlink', run: async (c) => p9Report(await benchP9(c.options)) },
 ];
 
 export const BENCH_USAGE = `usage: caduceus bench [ids...] [--quick] [--json]
