@@ -188,19 +188,47 @@ function required(figures: readonly BaselineFigure[], key: BaselineId): Baseline
   return f;
 }
 
+/** Figures measured together, with B6 chosen among the relay policies if they were measured. */
+interface MeasuredSet {
+  plan: BaselinePlan;
+  figures: BaselineFigure[];
+  failures: Failure[];
+  relay?: RelayChoice;
+  load?: MachineLoad;
+  quiet?: boolean;
+}
+
+async function measureSet(candidates: readonly Candidate[], options: BenchOptions): Promise<MeasuredSet> {
+  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
+  const watch = watchLoad();
+  const measured = await measureFigures(candidates, plan);
+  const load = watch();
+  const hasRelays = candidates.some((c) => c.key.startsWith('B6 '));
+  const relay = hasRelays ? chooseRelay(measured.figures) : undefined;
+  return {
+    plan,
+    figures: relay === undefined ? measured.figures : withB6(measured.figures, relay.B6),
+    failures: measured.failures,
+    relay,
+    load,
+    quiet: load === undefined ? undefined : load.otherCores + load.stealCores <= BUSY_CORES,
+  };
+}
+
+function relayOfSet(set: MeasuredSet): RelayChoice {
+  if (set.relay === undefined) throw new Error('baseline B6 was not measured');
+  return set.relay;
+}
+
 /** Measures the baselines (and with `variants`, the informative figures); round trips in ns. */
 export async function measureBaselines(options: BaselineOptions = {}): Promise<BaselineResults> {
-  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
-  const candidates = options.variants ? [...BASELINES, ...VARIANTS] : BASELINES;
-  const load = watchLoad();
-  const measured = await measureFigures(candidates, plan);
-  const machineLoad = load();
-  const relay = chooseRelay(measured.figures);
-  const figures = withB6(measured.figures, relay.B6);
+  const set = await measureSet(options.variants ? [...BASELINES, ...VARIANTS] : BASELINES, options);
+  const { figures } = set;
+  const relay = relayOfSet(set);
   const figure = (key: string) => figures.find((f) => f.key === key);
   return {
     id: 'B',
-    plan,
+    plan: set.plan,
     spinPolicy: SPIN_POLICY,
     relayPolicies: RELAY_POLICIES,
     B1: required(figures, 'B1'),
@@ -214,28 +242,80 @@ export async function measureBaselines(options: BaselineOptions = {}): Promise<B
     B7: required(figures, 'B7'),
     B7pending: figure('B7 pending map'),
     figures,
-    failures: measured.failures,
-    load: machineLoad,
-    quiet: machineLoad === undefined ? undefined : machineLoad.otherCores + machineLoad.stealCores <= BUSY_CORES,
+    failures: set.failures,
+    load: set.load,
+    quiet: set.quiet,
   };
+}
+
+/** B6 and its policies, as the entry B6 reports them. */
+export interface RelayResults {
+  id: 'B6';
+  plan: BaselinePlan;
+  relayPolicies: readonly RelayPolicy[];
+  B6: BaselineFigure;
+  B6policy: string;
+  /** B6, then every policy's figure. */
+  figures: BaselineFigure[];
+  failures: Failure[];
+  load?: MachineLoad;
+  quiet?: boolean;
+}
+
+/** B7 and what it is judged against, as the entry B7 reports them. */
+export interface PromiseResults {
+  id: 'B7';
+  plan: BaselinePlan;
+  spinPolicy: AtomicsConfig;
+  B2: BaselineFigure;
+  B7: BaselineFigure;
+  B7pending?: BaselineFigure;
+  /** B2, B7, then B7 pending map. */
+  figures: BaselineFigure[];
+  failures: Failure[];
+  load?: MachineLoad;
+  quiet?: boolean;
+}
+
+const RELAY_KEYS = new Set(['B6', ...RELAYS.map((c) => c.key)]);
+const PROMISE_KEYS = new Set(['B2', 'B7', 'B7 pending map']);
+const subsetOf = (all: { figures: BaselineFigure[]; failures: Failure[] }, keys: Set<string>) => ({
+  figures: all.figures.filter((f) => keys.has(f.key)),
+  failures: all.failures.filter((f) => keys.has(f.key)),
+});
+
+/** B6's part of the whole baselines. */
+export function relayOf(all: BaselineResults): RelayResults {
+  const { plan, relayPolicies, B6, B6policy, load, quiet } = all;
+  return { id: 'B6', plan, relayPolicies, B6, B6policy, ...subsetOf(all, RELAY_KEYS), load, quiet };
+}
+
+/** B7's part of the whole baselines. */
+export function promiseOf(all: BaselineResults): PromiseResults {
+  const { plan, spinPolicy, B2, B7, B7pending, load, quiet } = all;
+  return { id: 'B7', plan, spinPolicy, B2, B7, B7pending, ...subsetOf(all, PROMISE_KEYS), load, quiet };
+}
+
+/** B6 alone: the relay under every policy, by the same method. */
+export async function measureRelays(options: BenchOptions = {}): Promise<RelayResults> {
+  const set = await measureSet(RELAYS, options);
+  const relay = relayOfSet(set);
+  const { plan, figures, failures, load, quiet } = set;
+  return { id: 'B6', plan, relayPolicies: RELAY_POLICIES, B6: relay.B6, B6policy: relay.policy, figures, failures, load, quiet };
+}
+
+/** B7 alone, with B2 beside it (B7 is judged as a multiple of B2). */
+export async function measurePromises(options: BenchOptions = {}): Promise<PromiseResults> {
+  const set = await measureSet(BASELINES.filter((c) => PROMISE_KEYS.has(c.key)), options);
+  const { plan, figures, failures, load, quiet } = set;
+  const B7pending = figures.find((f) => f.key === 'B7 pending map');
+  return { id: 'B7', plan, spinPolicy: SPIN_POLICY, B2: required(figures, 'B2'), B7: required(figures, 'B7'), B7pending, figures, failures, load, quiet };
 }
 
 /** B1 and B6 (every relay policy) alone, by the same method: P10 measures them under its load. */
 export async function measureUnderLoad(options: BenchOptions = {}): Promise<LoadedBaselines> {
-  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
-  const load = watchLoad();
-  const measured = await measureFigures([B1, ...RELAYS], plan);
-  const machineLoad = load();
-  const relay = chooseRelay(measured.figures);
-  const figures = withB6(measured.figures, relay.B6);
-  return {
-    plan,
-    relayPolicies: RELAY_POLICIES,
-    B1: required(figures, 'B1'),
-    B6: relay.B6,
-    B6policy: relay.policy,
-    figures,
-    failures: measured.failures,
-    load: machineLoad,
-  };
+  const set = await measureSet([B1, ...RELAYS], options);
+  const relay = relayOfSet(set);
+  const { plan, figures, failures, load } = set;
+  return { plan, relayPolicies: RELAY_POLICIES, B1: required(figures, 'B1'), B6: relay.B6, B6policy: relay.policy, figures, failures, load };
 }
