@@ -116,6 +116,9 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   const reports: BenchReport[] = [];
   for (const entry of chosen) {
     const report = await entry.run(context);
+    if (entry.shares === true && entry.id !== 'B' && baselines !== undefined && (await baselines).quiet === false) {
+      report.notes.push('WARNING: the baselines of this run were measured while other work was busy (see B): the ratios to them are skewed, do not quote these verdicts');
+    }
     reports.push(report);
     if (!json) printReport(report);
   }
