@@ -1,33 +1,72 @@
 // The benchmark suite: `caduceus bench [ids...] [--quick] [--json]` and
-// `npm run bench`. Each benchmark is an entry; the raw baselines (B) are
-// measured once per run and shared, so every ratio to B2 compares figures
-// taken in the same process, minutes apart at most.
+// `npm run bench`. Each benchmark is an entry; the raw baselines (B1-B7) are
+// measured once per run and shared, so every ratio to B2 or B6 compares
+// figures taken in the same process, minutes apart at most. P10 measures its
+// own B1 and B6, under the load it makes.
 
-import { measureBaselines, type BaselineResults } from './baselines/baselines.ts';
-import { baselinesReport } from './baselines/report.ts';
+import {
+  type BaselineResults,
+  measureBaselines,
+  measurePromises,
+  measureRelays,
+  promiseOf,
+  relayOf,
+} from './baselines/baselines.ts';
+import { baselinesReport, promiseReport, relayReport } from './baselines/report.ts';
 import { type BenchOptions, type BenchReport, formatTable, machineInfo } from './harness.ts';
+import { benchP9, p9Report } from './kv/p9.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
+import { benchP10, p10Report } from './p10.ts';
 import { benchP1, benchP2, benchP3, benchP6, benchP8, p1Report, p2Report, p3Report, p6Report, p8Report } from './system.ts';
 
 interface SuiteContext {
   options: BenchOptions;
+  /** B1-B7, measured once per run at the first call and shared. */
   baselines(): Promise<BaselineResults>;
+  /** True when some chosen entry needs the whole baselines: B6 and B7 then report their part of them. */
+  sharing: boolean;
 }
 
 interface SuiteEntry {
   id: string;
   title: string;
+  /** Divides by the shared baselines (or is them). */
+  shares?: true;
   run(context: SuiteContext): Promise<BenchReport>;
 }
 
 const ENTRIES: SuiteEntry[] = [
-  { id: 'B', title: 'raw baselines B1-B5 (round trips between two threads)', run: async (c) => baselinesReport(await c.baselines()) },
-  { id: 'P1', title: 'null system call round trip, one task (vs B2)', run: async (c) => p1Report(await benchP1(c.options, (await c.baselines()).B2.roundTripNs.median)) },
-  { id: 'P2', title: 'call + reply between tasks on two threads, plain and carrying a Memory cap (P2, P4)', run: async (c) => p2Report(await benchP2(c.options, (await c.baselines()).B2.roundTripNs.median)) },
-  { id: 'P3', title: '64 pooled tasks on one thread vs one task', run: async (c) => p3Report(await benchP3(c.options)) },
+  { id: 'B', title: 'raw baselines B1-B7 (round trips between threads)', shares: true, run: async (c) => baselinesReport(await c.baselines()) },
+  {
+    id: 'B6',
+    title: 'raw three-thread relay (the shape of P2 without a kernel), each spin/park policy',
+    run: async (c) => relayReport(c.sharing ? relayOf(await c.baselines()) : await measureRelays(c.options)),
+  },
+  {
+    id: 'B7',
+    title: 'B2 with a promise per round trip: the floor of an awaited call (vs B2)',
+    run: async (c) => promiseReport(c.sharing ? promiseOf(await c.baselines()) : await measurePromises(c.options)),
+  },
+  { id: 'P1', title: 'null system call round trip, one task (vs B2)', shares: true, run: async (c) => p1Report(await benchP1(c.options, (await c.baselines()).B2.roundTripNs.median)) },
+  {
+    id: 'P2',
+    shares: true,
+    title: 'call + reply between tasks on two threads, plain and carrying a Memory cap (P2, P4; vs B6 or B2)',
+    run: async (c) => {
+      const b = await c.baselines();
+      return p2Report(await benchP2(c.options, { b2Ns: b.B2.roundTripNs.median, b6Ns: b.B6.roundTripNs.median, b6Policy: b.B6policy }));
+    },
+  },
+  { id: 'P3', title: '64 pooled tasks on one thread: amortized cost per call (vs B2)', shares: true, run: async (c) => p3Report(await benchP3(c.options, (await c.baselines()).B2.roundTripNs.median)) },
   { id: 'P5', title: 'core ALLOC + DESTROY of a Page in a fragmented area', run: async (c) => p5Report(await benchP5(c.options)) },
   { id: 'P6', title: 'starting a pooled task', run: async (c) => p6Report(await benchP6(c.options)) },
   { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
+  { id: 'P9', title: 'kv workload, 64 pooled clients: Caduceus vs raw postMessage and comlink', run: async (c) => p9Report(await benchP9(c.options)) },
+  {
+    id: 'P10',
+    title: 'P1, P2, P9 with one core kept busy by a spinning process, vs B1 and B6 under the same load',
+    run: async (c) => p10Report(await benchP10(c.options)),
+  },
 ];
 
 export const BENCH_USAGE = `usage: caduceus bench [ids...] [--quick] [--json]
@@ -64,7 +103,11 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   const options: BenchOptions = { quick: flags.includes('--quick') };
   const json = flags.includes('--json');
   let baselines: Promise<BaselineResults> | undefined;
-  const context: SuiteContext = { options, baselines: () => (baselines ??= measureBaselines({ ...options, variants: !options.quick })) };
+  const context: SuiteContext = {
+    options,
+    baselines: () => (baselines ??= measureBaselines({ ...options, variants: !options.quick })),
+    sharing: chosen.some((e) => e.shares === true),
+  };
   const machine = machineInfo();
   if (!json) {
     console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`);
@@ -73,6 +116,9 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   const reports: BenchReport[] = [];
   for (const entry of chosen) {
     const report = await entry.run(context);
+    if (entry.shares === true && entry.id !== 'B' && baselines !== undefined && (await baselines).quiet === false) {
+      report.notes.push('WARNING: the baselines of this run were measured while other work was busy (see B): the ratios to them are skewed, do not quote these verdicts');
+    }
     reports.push(report);
     if (!json) printReport(report);
   }

@@ -70,23 +70,52 @@ function block(words: Int32Array, value: number): number {
   return now;
 }
 
+/**
+ * The main side of one blocking exchange, in two halves so that B7 can put a
+ * promise between them: `send` publishes a request, `receive` waits for its
+ * answer (spinning first under the spin policy) and checks it.
+ */
+export class AtomicsMain {
+  private readonly spinning: boolean;
+  private readonly alwaysNotify: boolean;
+
+  constructor(
+    private readonly words: Int32Array,
+    config: AtomicsConfig,
+    private readonly spinner: Spinner | null,
+  ) {
+    this.spinning = config.mode === 'spin';
+    this.alwaysNotify = !this.spinning || config.alwaysNotify === true;
+  }
+
+  /** Publishes `request` and wakes the worker if it is parked. */
+  send(request: number): void {
+    const words = this.words;
+    Atomics.store(words, Word.Seq, request);
+    if (this.alwaysNotify || Atomics.load(words, Word.WorkerParked) === 1) Atomics.notify(words, Word.Seq, 1);
+  }
+
+  /** Waits until SEQ moves on from `request`; throws unless it moved to request + 1. */
+  receive(request: number): number {
+    const words = this.words;
+    let answer = this.spinner === null ? request : this.spinner.spin(request);
+    if (answer === request) {
+      if (this.spinning) Atomics.store(words, Word.MainParked, 1);
+      answer = block(words, request);
+      if (this.spinning) Atomics.store(words, Word.MainParked, 0);
+    }
+    if (answer !== request + 1) throw new Error(`atomics ping-pong: sent ${request}, got ${answer}`);
+    return answer;
+  }
+}
+
 /** The main side of `n` round trips with Atomics.wait; returns the last value seen. */
-function pingPongBlocking(words: Int32Array, config: AtomicsConfig, spinner: Spinner | null, first: number, n: number): number {
-  const spinning = config.mode === 'spin';
-  const alwaysNotify = !spinning || config.alwaysNotify === true;
+function pingPongBlocking(main: AtomicsMain, first: number, n: number): number {
   let seq = first;
   for (let i = 0; i < n; i++) {
     const request = seq + 1;
-    Atomics.store(words, Word.Seq, request);
-    if (alwaysNotify || Atomics.load(words, Word.WorkerParked) === 1) Atomics.notify(words, Word.Seq, 1);
-    let answer = spinner === null ? request : spinner.spin(request);
-    if (answer === request) {
-      if (spinning) Atomics.store(words, Word.MainParked, 1);
-      answer = block(words, request);
-      if (spinning) Atomics.store(words, Word.MainParked, 0);
-    }
-    if (answer !== request + 1) throw new Error(`atomics ping-pong: sent ${request}, got ${answer}`);
-    seq = answer;
+    main.send(request);
+    seq = main.receive(request);
   }
   return seq;
 }
@@ -122,8 +151,16 @@ async function asyncRoundTrips(words: Int32Array, first: number, n: number): Pro
   return seq;
 }
 
+/** A running worker of atomics-echo.mjs and the main side of its exchange. */
+export interface AtomicsPair {
+  readonly words: Int32Array;
+  readonly main: AtomicsMain;
+  /** Stops the worker (always), then throws unless it echoed exactly `made` requests. */
+  stop(made: number): Promise<void>;
+}
+
 /** Starts the worker of one atomics ping-pong; resolves once it is serving. */
-export async function startAtomics(config: AtomicsConfig): Promise<Subject> {
+export async function openAtomics(config: AtomicsConfig): Promise<AtomicsPair> {
   const buffer = new SharedArrayBuffer(Word.Count * 4);
   const words = new Int32Array(buffer);
   const worker = await startWorker('atomics-echo.mjs', {
@@ -133,17 +170,10 @@ export async function startAtomics(config: AtomicsConfig): Promise<Subject> {
     alwaysNotify: config.alwaysNotify === true,
   }, 'ready');
   const spinner = config.mode === 'spin' && config.spinNs > 0 ? new Spinner(words, config.spinNs) : null;
-  let seq = 0;
-  let made = 0;
   return {
-    async roundTrips(n) {
-      const start = process.hrtime.bigint();
-      seq = config.mode === 'async' ? await pingPongAsync(words, seq, n) : pingPongBlocking(words, config, spinner, seq, n);
-      const ns = elapsedNs(start);
-      made += n;
-      return ns;
-    },
-    async stop() {
+    words,
+    main: new AtomicsMain(words, config, spinner),
+    async stop(made) {
       const stopped = nextMessage(worker, WAIT_TIMEOUT_MS);
       Atomics.store(words, Word.Seq, STOP);
       Atomics.notify(words, Word.Seq, 1);
@@ -155,5 +185,22 @@ export async function startAtomics(config: AtomicsConfig): Promise<Subject> {
         await stopWorker(worker);
       }
     },
+  };
+}
+
+/** B1, B2 and their variants: n round trips per batch, timed on the main thread. */
+export async function startAtomics(config: AtomicsConfig): Promise<Subject> {
+  const pair = await openAtomics(config);
+  let seq = 0;
+  let made = 0;
+  return {
+    async roundTrips(n) {
+      const start = process.hrtime.bigint();
+      seq = config.mode === 'async' ? await pingPongAsync(pair.words, seq, n) : pingPongBlocking(pair.main, seq, n);
+      const ns = elapsedNs(start);
+      made += n;
+      return ns;
+    },
+    stop: () => pair.stop(made),
   };
 }

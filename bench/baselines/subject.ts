@@ -24,11 +24,14 @@ export function workerUrl(file: string): URL {
 }
 
 /**
- * Starts a worker and waits until it is online (or, with `readyMessage`, until
- * it posts that message). Rejects if the worker fails or exits first.
+ * Starts a worker (a file in this folder, or any URL) and waits until it is
+ * online (or, with `readyMessage`, until it posts that message). Rejects if
+ * the worker fails or exits first.
  */
-export function startWorker(file: string, workerData?: unknown, readyMessage?: string): Promise<Worker> {
-  const worker = new Worker(workerUrl(file), { workerData });
+export function startWorker(where: string | URL, workerData?: unknown, readyMessage?: string): Promise<Worker> {
+  const url = typeof where === 'string' ? workerUrl(where) : where;
+  const file = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+  const worker = new Worker(url, { workerData });
   return new Promise<Worker>((resolve, reject) => {
     const cleanup = () => {
       worker.off('online', onOnline);

@@ -2,6 +2,7 @@
 // dedicated thread. argv: calls per run, runs, then the modes to time.
 // Returns { [mode]: ns per round trip, one per run }.
 import { ObjectType as T, task, type BootInfo } from '../../src/task.ts';
+import { sibling } from './sibling.ts';
 
 export default task(async (sys, boot: BootInfo) => {
   const [callsArg, runsArg, ...modes] = boot.argv;
@@ -20,7 +21,7 @@ export default task(async (sys, boot: BootInfo) => {
     await sys.alloc(mem, T.CSpace, cspace, { size: 3 });
     await sys.copy({ cspace, slot: 1 }, ep);
     await sys.configure(server, { cspace });
-    await sys.start(server, new URL('./p2-server.ts', import.meta.url), { mode }, { thread: 'dedicated' });
+    await sys.start(server, sibling('p2-server', import.meta.url), { mode }, { thread: 'dedicated' });
     // A moved cap comes back into the other of slots 20 and 21 (landing slots must be Null).
     let at = 20;
     const once =

@@ -2,6 +2,7 @@
 // one task alone. argv: tasks, calls per task, runs. Returns { one, many }
 // as calls/s per run.
 import { ObjectType as T, task, type BootInfo } from '../../src/task.ts';
+import { sibling } from './sibling.ts';
 
 export default task(async (sys, boot: BootInfo) => {
   const tasks = Number(boot.argv[0] ?? 64);
@@ -12,7 +13,7 @@ export default task(async (sys, boot: BootInfo) => {
   await sys.alloc(mem, T.CSpace, 22, { size: 2 });
   await sys.copy({ cspace: 22, slot: 1 }, 20);
   await sys.copy({ cspace: 22, slot: 2 }, 21);
-  const child = new URL('./p3-child.ts', import.meta.url);
+  const child = sibling('p3-child', import.meta.url);
   let next = 1000;
   const round = async (n: number): Promise<number> => {
     const first = next;

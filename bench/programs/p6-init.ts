@@ -3,13 +3,14 @@
 // Throughput: `burst` tasks started back to back, until the last has said
 // hello. argv: samples, burst. Returns { latencyMs: number[], burstMs }.
 import { ObjectType as T, task, type BootInfo } from '../../src/task.ts';
+import { sibling } from './sibling.ts';
 
 export default task(async (sys, boot: BootInfo) => {
   const samples = Number(boot.argv[0] ?? 200);
   const burst = Number(boot.argv[1] ?? 1000);
   const mem = boot.memory[0].cap;
   await sys.alloc(mem, T.Endpoint, 20);
-  const child = new URL('./p6-child.ts', import.meta.url);
+  const child = sibling('p6-child', import.meta.url);
   let next = 1000;
   let cspace = 0;
   let bound = 250;
