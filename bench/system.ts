@@ -111,8 +111,8 @@ export function p2Report(r: P2Result): BenchReport {
       { goal: 'P4 move >= 0.8 x the rate of P2', measured: `${rate(r.move).toFixed(2)} x`, met: rate(r.move) >= 0.8 },
     ],
     notes: [
-      'client: init on a pooled thread; server: a task on a dedicated thread answering with recv then reply (no combined reply-and-receive exists)',
-      'copy: the server also destroys its copy after each reply (one more system call); move: the cap goes there and back with no extra call',
+      'client: init on a pooled thread; server: a task on a dedicated thread answering each call and taking the next with one replyRecv',
+      'copy: the server also destroys its copy before each answer (one more system call); move: the cap goes there and back with no extra call',
     ],
     data: r,
   };

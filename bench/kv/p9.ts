@@ -164,7 +164,7 @@ export function p9Notes(f: P9Figures): string[] {
   const notes = [
     `${f.clients} clients, each ${f.plan.pairs} set + get pairs per round (${f.opsPerRound.toLocaleString('en')} ops), ` +
       `${f.plan.runs} runs, the three taking turns; each after a warm-up round of ${f.plan.warm} pairs per client`,
-    'Caduceus: a system booted per run (boot and warm-up not timed); the server answers with reply then recv (no sys.replyRecv yet)',
+    'Caduceus: a system booted per run (boot and warm-up not timed); the server answers each call and waits for the next in one sys.replyRecv',
     'every get returned what its client set; every store served exactly the sets and gets made; every worker and system was stopped',
   ];
   if (f.load !== undefined) {

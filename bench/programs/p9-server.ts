@@ -2,22 +2,11 @@
 // The badge of the caller's cap says which client calls (0 is init); the
 // message holds the key's index and the value (p9-protocol.ts). It counts
 // the sets and gets it served and tells init on a Served call.
-import { task, type Message, type Received, type Sys } from 'caduceus/task';
+import { task, type Message } from 'caduceus/task';
 import { KEYS, KvOp, KvStatus } from './p9-protocol.ts';
 
 const SERVICE = 1;
 const BAD_REQUEST = 400;
-
-/**
- * REPLY_RECV: the server's answer to one call and its wait for the next.
- * sys.replyRecv does not exist yet (docs/api.md §7); when it lands, this
- * becomes `return sys.replyRecv(SERVICE, answer)`: one kernel entry per
- * request instead of two.
- */
-async function replyRecv(sys: Sys, answer: Message): Promise<Received> {
-  await sys.reply(answer);
-  return sys.recv(SERVICE);
-}
 
 export default task(async (sys) => {
   const store = new Map<number, Uint8Array>();
@@ -40,6 +29,6 @@ export default task(async (sys) => {
     } else if (msg.label === KvOp.Served) {
       answer = { label: KvStatus.Ok, data: String(served) };
     }
-    msg = await replyRecv(sys, answer);
+    msg = await sys.replyRecv(SERVICE, answer); // one kernel entry per request
   }
 });

@@ -1,7 +1,8 @@
 // The key-value server. Slot 1: the service Endpoint. Its VSpace maps every
 // client's shared Page. WAIT on a missing key keeps the caller's Reply cap
-// (storeReply) and answers when some client PUTs that key.
-import { task } from 'caduceus/task';
+// (storeReply) and answers when some client PUTs that key. Each answer and
+// the wait for the next request are one replyRecv.
+import { type Message, task } from 'caduceus/task';
 import { decode, encode, MAX_VALUE, Op, type Request, Status, VALUE_ADDR } from './protocol.ts';
 
 export default task(async (sys, arg: { clients: number }) => {
@@ -12,15 +13,16 @@ export default task(async (sys, arg: { clients: number }) => {
   let stopped = 0;
   let deferred = 0;
   let requests = 0;
-  while (stopped < arg.clients) {
-    const msg = await sys.recv(1);
+  let msg = await sys.recv(1);
+  for (;;) {
     requests++;
     const client = msg.badge;
     const req = decode<Request>(msg.data);
+    // undefined: nothing to answer now (the Reply cap was kept for later).
+    let answer: Message | undefined = { label: Status.Ok };
     if (msg.label === Op.Put) {
       const value = await sys.read(page(client), Math.min(req.length ?? 0, MAX_VALUE));
       store.set(req.key, value);
-      await sys.reply({ label: Status.Ok });
       for (const w of waiters.get(req.key) ?? []) {
         await sys.write(page(w.client), value);
         await sys.send(w.slot, { label: Status.Ok, data: encode({ length: value.length }) });
@@ -31,21 +33,26 @@ export default task(async (sys, arg: { clients: number }) => {
       const value = store.get(req.key);
       if (value) {
         await sys.write(page(client), value);
-        await sys.reply({ label: Status.Ok, data: encode({ length: value.length }) });
+        answer = { label: Status.Ok, data: encode({ length: value.length }) };
       } else if (msg.label === Op.Get) {
-        await sys.reply({ label: Status.Missing });
+        answer = { label: Status.Missing };
       } else {
         const slot = freeSlots.pop() as number;
         await sys.storeReply(slot); // answer later, when the key arrives
         deferred++;
+        answer = undefined;
         const list = waiters.get(req.key) ?? [];
         list.push({ client, slot });
         waiters.set(req.key, list);
       }
     } else if (msg.label === Op.Stop) {
       stopped++;
-      await sys.reply({ label: Status.Ok });
     }
+    if (stopped === arg.clients) {
+      await sys.reply(answer);
+      return { keys: store.size, deferred, requests };
+    }
+    // With the Reply cap stored, replyRecv has nobody to answer: it only receives.
+    msg = await sys.replyRecv(1, answer);
   }
-  return { keys: store.size, deferred, requests };
 });

@@ -154,6 +154,8 @@ export const Op = {
   Write: 26,
   View: 27,
   Print: 28,
+  /** Answers the last call, then receives: one kernel entry for a server's loop. */
+  ReplyRecv: 29,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

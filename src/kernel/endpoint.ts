@@ -204,6 +204,26 @@ export function decodeReply(core: Core, task: number, req: Record<string, unknow
   return decodeOutgoing(core, task, req.msg, grant);
 }
 
+export interface ReplyRecvPlan {
+  reply: { msg: Message; attached: Attached[] };
+  recv: RecvPlan;
+}
+
+/**
+ * replyRecv: the invoked Endpoint cap (as recv), then the answer's message
+ * (as reply, caps only if the held Reply may carry them), then the landing
+ * slots offered for the next message.
+ */
+export function decodeReplyRecv(core: Core, task: number, req: Record<string, unknown>, grant: boolean): ReplyRecvPlan | Failure {
+  const cap = invoked(core, task, req.cap, ObjectType.Endpoint, Rights.READ);
+  if (cap < 0) return -cap;
+  const reply = decodeReply(core, task, req, grant);
+  if (typeof reply === 'number') return reply;
+  const recv = decodeRecv(core, task, req);
+  if (typeof recv === 'number') return recv;
+  return { reply, recv };
+}
+
 const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
 
 /**
@@ -305,6 +325,29 @@ export class Ipc {
     const result = this.answerCaller(task, caller, decoded.msg, decoded.attached);
     if (result.errno === 0) mine.replyTo = 0;
     return result;
+  }
+
+  /**
+   * replyRecv(ep, msg, { slots }): answers the caller whose Reply cap the
+   * task holds, then receives on `ep` (seL4's ReplyRecv). With nobody to
+   * answer (no call taken yet, or the caller is gone) the message is dropped
+   * and the receive goes ahead. A transfer the caller cannot take (ENOSPC,
+   * ERANGE) fails the whole call, changing nothing: the Reply cap is kept.
+   */
+  replyRecv(task: number, plan: ReplyRecvPlan, req: Record<string, unknown>): SyscallResult | null {
+    const mine = this.sched.record(task);
+    const caller = mine?.replyTo ?? 0;
+    if (mine !== undefined && caller !== 0 && this.awaiting(caller, mine.replyGen)) {
+      const answered = this.answerCaller(task, caller, plan.reply.msg, plan.reply.attached);
+      if (answered.errno !== 0) return answered;
+      mine.replyTo = 0;
+    }
+    return this.recv(task, plan.recv, req, true);
+  }
+
+  /** The caps an answer from `task` may carry: those of the Reply cap it holds. */
+  replyGrant(task: number): boolean {
+    return this.sched.record(task)?.replyGrant ?? false;
   }
 
   /** storeReply(dest): moves the hidden Reply cap into a slot, to answer later by send. */

@@ -8,7 +8,7 @@ import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from '.
 import { decodePrint } from './console.ts';
 import { Core } from './core.ts';
 import * as cspace from './cspace.ts';
-import { AWAITING_ANSWER, decodeRecv, decodeSend, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
+import { AWAITING_ANSWER, decodeRecv, decodeReplyRecv, decodeSend, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
 import { decodeNotification, Notifications } from './notification.ts';
@@ -188,6 +188,11 @@ export class Kernel {
       }
       case Op.Reply:
         return this.ipc.reply(caller, req);
+      case Op.ReplyRecv: {
+        const plan = decodeReplyRecv(core, caller, req, this.ipc.replyGrant(caller));
+        if (typeof plan === 'number') return fail(plan);
+        return this.ipc.replyRecv(caller, plan, req);
+      }
       case Op.StoreReply:
         return this.ipc.storeReply(caller, req);
       case Op.Signal: {

@@ -139,6 +139,15 @@ export class Sys {
     return this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.Call }) as Promise<Received>;
   }
 
+  /**
+   * Answers the last call received with `msg`, then receives on `ep`, in one
+   * kernel entry: a server's loop. With nobody to answer (no call taken yet,
+   * or the caller is gone) the message is dropped and the receive goes ahead.
+   */
+  replyRecv(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
+    return this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.ReplyRecv }) as Promise<Received>;
+  }
+
   async reply(msg?: Message): Promise<void> {
     await this.request({ op: Op.Reply, msg: wireMessage(msg) });
   }

@@ -196,3 +196,69 @@ describe('invariant 4', () => {
     expect(sys.kernel.check().join('\n')).toMatch(/Endpoint send queue at page \d+ holds Task at page \d+, which is not blocked on it/);
   });
 });
+
+describe('replyRecv', () => {
+  /** init serves on Endpoint 50; two clients call it through slot 0 of their CSpaces. */
+  function served() {
+    const sys = coreSystem();
+    const a = spawn(sys, 100, 101);
+    const b = spawn(sys, 102, 103);
+    expect(sys.alloc(16, T.Endpoint, 50)).toBe('OK');
+    expect(sys.copy({ cspace: 101, slot: 0 }, 50, { badge: 1 })).toBe('OK');
+    expect(sys.copy({ cspace: 103, slot: 0 }, 50, { badge: 2 })).toBe('OK');
+    sys.kernel.takeEffects();
+    return { sys, a, b };
+  }
+  const call = (sys: Sys, task: number, label: number, slots?: number[]) => sys.kernel.invoke(task, { op: Op.Call, cap: 0, msg: { label }, slots });
+
+  it('answers the last caller and takes the next one queued, in one call', () => {
+    const { sys, a, b } = served();
+    expect(call(sys, a, 1)).toBeNull();
+    expect(call(sys, b, 2)).toBeNull();
+    // First time round there is nobody to answer: only the receive.
+    expect(sys.ok(Op.ReplyRecv, { cap: 50, msg: { label: 99 } })).toMatchObject({ label: 1, badge: 1 });
+    expect(answers(sys.kernel.takeEffects())).toEqual([]);
+    expect(sys.ok(Op.ReplyRecv, { cap: 50, msg: { label: 11, data: new Uint8Array([7]) } })).toMatchObject({ label: 2, badge: 2 });
+    expect(answers(sys.kernel.takeEffects())).toEqual([{ kind: 'answer', task: a, result: { errno: 0, value: expect.objectContaining({ label: 11, data: new Uint8Array([7]) }) } }]);
+    // b is answered, then the server blocks: nobody else calls.
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, msg: { label: 12 } })).toBe('BLOCKED');
+    expect(answers(sys.kernel.takeEffects())).toEqual([{ kind: 'answer', task: b, result: { errno: 0, value: expect.objectContaining({ label: 12 }) } }]);
+    // A call now hands straight over to the waiting server, in the same pass.
+    expect(call(sys, a, 3)).toBeNull();
+    expect(answers(sys.kernel.takeEffects())).toEqual([{ kind: 'answer', task: sys.init, result: { errno: 0, value: expect.objectContaining({ label: 3, badge: 1 }) } }]);
+    sys.clean();
+  });
+
+  it('drops the answer to a caller that is gone, and receives', () => {
+    const { sys, a, b } = served();
+    expect(call(sys, a, 1)).toBeNull();
+    expect(sys.ok(Op.Recv, { cap: 50 })).toMatchObject({ label: 1 });
+    expect(sys.destroy(100)).toBe('OK'); // a is killed while it waits for the answer
+    sys.kernel.takeEffects();
+    expect(call(sys, b, 2)).toBeNull();
+    expect(sys.ok(Op.ReplyRecv, { cap: 50, msg: { label: 5 } })).toMatchObject({ label: 2, badge: 2 });
+    expect(answers(sys.kernel.takeEffects())).toEqual([]);
+    sys.clean();
+  });
+
+  it('checks in order, changes nothing when it fails, and keeps the Reply cap when the caller cannot take the answer', () => {
+    const { sys, a } = served();
+    expect(sys.alloc(16, T.Page, 60)).toBe('OK');
+    expect(call(sys, a, 1)).toBeNull(); // a offers no landing slot
+    expect(sys.ok(Op.Recv, { cap: 50 })).toMatchObject({ label: 1 });
+    expect(sys.errno(Op.ReplyRecv, { cap: 60 })).toBe('ENOTSUP');
+    expect(sys.errno(Op.ReplyRecv, { cap: 9999 })).toBe('EBADF');
+    expect(sys.copy(51, 50, { rights: Rights.WRITE })).toBe('OK');
+    expect(sys.errno(Op.ReplyRecv, { cap: 51 })).toBe('EPERM');
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, msg: { data: new Uint8Array(2049) } })).toBe('EMSGSIZE');
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, msg: { label: -1 } })).toBe('EINVAL');
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, slots: [60] })).toBe('EEXIST');
+    // The caller offered no slot for the cap: ENOSPC, and a still waits for its answer.
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, msg: { caps: [60] } })).toBe('ENOSPC');
+    expect(answers(sys.kernel.takeEffects())).toEqual([]);
+    expect(sys.identify(60).refs).toBe(1);
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, msg: { label: 8 } })).toBe('BLOCKED');
+    expect(answers(sys.kernel.takeEffects())).toEqual([{ kind: 'answer', task: a, result: { errno: 0, value: expect.objectContaining({ label: 8 }) } }]);
+    sys.clean();
+  });
+});

@@ -65,7 +65,7 @@ const request = fc.record(
       { weight: 10, arbitrary: fc.constantFrom<unknown>(Op.Identify, Op.Alloc, Op.FreePages, Op.Copy, Op.Move, Op.Destroy) },
       { weight: 2, arbitrary: fc.constant<unknown>(Op.Configure) },
       { weight: 2, arbitrary: fc.constantFrom<unknown>(...Object.values(Op)) },
-      { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 29, 63, 64, 127, 128, -1, 1.5, NaN, '2', null, 2 ** 53) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 30, 63, 64, 127, 128, -1, 1.5, NaN, '2', null, 2 ** 53) },
       { weight: 1, arbitrary: junk },
     ),
     cap: caddr,

@@ -202,6 +202,7 @@ export const FOREIGN_OPS: ReadonlyMap<number, readonly number[]> = new Map([
   [Op.Call, [T.Endpoint]],
   [Op.Recv, [T.Endpoint]],
   [Op.NbRecv, [T.Endpoint]],
+  [Op.ReplyRecv, [T.Endpoint]],
   [Op.Signal, [T.Notification]],
   [Op.Wait, [T.Notification]],
   [Op.Poll, [T.Notification]],
@@ -214,4 +215,4 @@ export const FOREIGN_OPS: ReadonlyMap<number, readonly number[]> = new Map([
 ]);
 
 /** Operation codes for otherOp: the foreign ones and codes that name no operation. */
-export const otherOp = fc.constantFrom<unknown>(...FOREIGN_OPS.keys(), 0, 29, 64, 99, -1, 1.5, NaN, '1', null, undefined);
+export const otherOp = fc.constantFrom<unknown>(...FOREIGN_OPS.keys(), 0, 30, 64, 99, -1, 1.5, NaN, '1', null, undefined);
