@@ -126,13 +126,18 @@ export class Channel {
   }
 
   /**
-   * Task thread: waits (without blocking the event loop) until the response
-   * bell moves from `seen`, or `timeoutMs` passes.
+   * Task thread: waits until the response bell moves from `seen`, or
+   * `timeoutMs` passes: blocking for the first `syncMs`, then without
+   * blocking the event loop.
    */
-  async parkThread(seen: number, timeoutMs: number): Promise<void> {
+  async parkThread(seen: number, timeoutMs: number, syncMs = 0): Promise<void> {
     Atomics.store(this.control, Ctl.ThreadParked, 1);
     try {
       if (this.responses.pending()) return;
+      // A blocking wait first (the event loop stands still for at most
+      // syncMs): a thread woken from Atomics.wait runs at once, while one
+      // woken from waitAsync waits for its event loop to take the wake-up.
+      if (syncMs > 0 && Atomics.wait(this.control, Ctl.ResponseBell, seen, syncMs) !== 'timed-out') return;
       const w = Atomics.waitAsync(this.control, Ctl.ResponseBell, seen, timeoutMs);
       if (w.async) await w.value;
     } finally {
