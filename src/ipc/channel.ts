@@ -56,6 +56,40 @@ export function spinUntil(done: () => boolean, budgetMs: number): boolean {
   }
 }
 
+/** Spins in a row that must find nothing before a SpinBudget halves. */
+const MISSES_TO_SHRINK = 4;
+
+/**
+ * An adaptive spin budget in milliseconds. It doubles (up to `max`) when a
+ * spin catches what it waited for, or a park ends within a full budget (a
+ * longer spin would have caught it); it halves (down to `min`) after several
+ * spins in a row find nothing, as when another process holds the cores or
+ * answers are far apart. So spinning that does not pay soon costs little,
+ * and no call pays a whole budget every time.
+ */
+export class SpinBudget {
+  ms: number;
+  private misses = 0;
+
+  constructor(
+    readonly max: number,
+    readonly min: number,
+  ) {
+    this.ms = max;
+  }
+
+  paid(): void {
+    this.misses = 0;
+    this.ms = Math.min(this.max, this.ms * 2);
+  }
+
+  missed(): void {
+    if (++this.misses < MISSES_TO_SHRINK) return;
+    this.misses = 0;
+    this.ms = Math.max(this.min, this.ms / 2);
+  }
+}
+
 export class Channel {
   readonly control: Int32Array;
   /** Task thread -> kernel. */

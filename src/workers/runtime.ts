@@ -7,7 +7,7 @@
 // timer meanwhile (Atomics.waitAsync alone does not keep a Node thread alive).
 
 import { availableParallelism } from 'node:os';
-import { Channel, type KernelBell } from '../ipc/channel.ts';
+import { Channel, type KernelBell, SpinBudget } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
 import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
 import { Errno, KernelError, Op } from '../kernel/abi.ts';
@@ -26,13 +26,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/**
- * How long a thread spins for answers before it parks, at most and at
- * least. The budget adapts: it halves after a spin that ended with no
- * answer (another process may hold the cores, or the answer is far off) and
- * doubles after one that caught its answer, so a thread whose spins do not
- * pay soon spins little, and no call pays a whole budget each time.
- */
+/** How long a thread spins for answers before it parks, at most and at least (a SpinBudget). */
 const SPIN_MS = 0.05;
 const MIN_SPIN_MS = 0.004;
 /** Task threads that may spin at once: the cores less the kernel thread's. */
@@ -64,8 +58,7 @@ export class ThreadRuntime {
   private holding = false;
   /** Set while the pump waits for the answered task's next call. */
   private resume: (() => void) | null = null;
-  /** The spin budget now (see SPIN_MS). */
-  private spinMs = SPIN_MS;
+  private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
 
   constructor(
     readonly channel: Channel,
@@ -180,7 +173,7 @@ export class ThreadRuntime {
           clearTimeout(keepAlive);
         }
         // Woken within a full budget: a longer spin would have caught it.
-        if (performance.now() - parked < SPIN_MS) this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
+        if (performance.now() - parked < SPIN_MS) this.spinBudget.paid();
       }
     } finally {
       this.pumping = false;
@@ -197,10 +190,11 @@ export class ThreadRuntime {
   /** Spins for an answer within the adaptive budget; true if one came. */
   private spin(): boolean {
     const start = performance.now();
-    this.bell.spinShared(this.answeredOrAllBlocked, this.spinMs, MAX_SPINNERS);
+    const budget = this.spinBudget.ms;
+    this.bell.spinShared(this.answeredOrAllBlocked, budget, MAX_SPINNERS);
     const answered = this.channel.responses.pending();
-    if (answered) this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
-    else if (!this.allBlocked() && performance.now() - start >= this.spinMs) this.spinMs = Math.max(MIN_SPIN_MS, this.spinMs / 2);
+    if (answered) this.spinBudget.paid();
+    else if (!this.allBlocked() && performance.now() - start >= budget) this.spinBudget.missed();
     return answered;
   }
 

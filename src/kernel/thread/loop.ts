@@ -5,7 +5,7 @@
 // one. When nothing arrives it spins briefly, then parks on the doorbell
 // without blocking its event loop (the host's control plane runs there).
 
-import { Channel, type KernelBell, spinUntil } from '../../ipc/channel.ts';
+import { Channel, type KernelBell, SpinBudget, spinUntil } from '../../ipc/channel.ts';
 import { Decoder } from '../../ipc/codec.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, readRequests, responseWriter, Status } from '../../ipc/wire.ts';
@@ -41,12 +41,7 @@ interface TaskEntry {
 const DEDICATED_RING_BYTES = 1 << 16;
 /** The channel of a task whose pooled thread is gone: no answer is written for it. */
 const LOST = -2;
-/**
- * How long the loop spins for more work before it parks, at most and at
- * least. The budget adapts as the task threads' does: halved after a spin
- * that found nothing, doubled after one that found work or a park that
- * ended within a full budget.
- */
+/** How long the loop spins for more work before it parks, at most and at least (a SpinBudget). */
 const SPIN_MS = 0.2;
 const MIN_SPIN_MS = 0.01;
 /** How long the loop may serve calls without a turn of its event loop. */
@@ -64,8 +59,7 @@ export class KernelLoop {
   private readonly touched = new Set<number>();
   private readonly dirty: number[] = [];
   private nextTid = 1;
-  /** The spin budget now (see SPIN_MS). */
-  private spinMs = SPIN_MS;
+  private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
   private running = false;
   private stopped: Promise<void> | null = null;
   initPage = 0;
@@ -177,17 +171,17 @@ export class KernelLoop {
         continue;
       }
       // Spin: a call arriving now is served without a wake-up.
-      if (spinUntil(() => this.bell.count() !== seen, this.spinMs)) {
-        this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
+      if (spinUntil(() => this.bell.count() !== seen, this.spinBudget.ms)) {
+        this.spinBudget.paid();
         continue;
       }
-      this.spinMs = Math.max(MIN_SPIN_MS, this.spinMs / 2);
+      this.spinBudget.missed();
       this.counts.parks++;
       const parked = performance.now();
       await this.bell.park(seen, 1000, () => this.running);
       const woke = performance.now();
       // Woken within a full budget: a longer spin would have caught the work.
-      if (woke - parked < SPIN_MS) this.spinMs = Math.min(SPIN_MS, this.spinMs * 2);
+      if (woke - parked < SPIN_MS) this.spinBudget.paid();
       nextTurn = woke + TURN_EVERY_MS;
     }
   }
