@@ -62,10 +62,11 @@ const MISSES_TO_SHRINK = 4;
 /**
  * An adaptive spin budget in milliseconds. It doubles (up to `max`) when a
  * spin catches what it waited for, or a park ends within a full budget (a
- * longer spin would have caught it); it halves (down to `min`) after several
- * spins in a row find nothing, as when another process holds the cores or
- * answers are far apart. So spinning that does not pay soon costs little,
- * and no call pays a whole budget every time.
+ * longer spin would have caught it); it halves after several spins in a row
+ * find nothing, as when another process holds the cores or answers are far
+ * apart, and below `min` it is 0: the thread parks at once, and the next
+ * short park starts it again at `min`. So spinning that does not pay costs
+ * little, and no call pays a whole budget every time.
  */
 export class SpinBudget {
   ms: number;
@@ -80,13 +81,13 @@ export class SpinBudget {
 
   paid(): void {
     this.misses = 0;
-    this.ms = Math.min(this.max, this.ms * 2);
+    this.ms = this.ms === 0 ? this.min : Math.min(this.max, this.ms * 2);
   }
 
   missed(): void {
     if (++this.misses < MISSES_TO_SHRINK) return;
     this.misses = 0;
-    this.ms = Math.max(this.min, this.ms / 2);
+    this.ms = this.ms / 2 < this.min ? 0 : this.ms / 2;
   }
 }
 

@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import { SpinBudget } from '../../src/ipc/channel.ts';
 
-it('halves only after several fruitless spins in a row, never below its least, and doubles back when spinning pays', () => {
+it('halves only after several fruitless spins in a row, stops spinning below its least, and comes back when spinning pays', () => {
   const budget = new SpinBudget(0.2, 0.01);
   expect(budget.ms).toBe(0.2);
   for (let i = 0; i < 3; i++) budget.missed();
@@ -13,7 +13,13 @@ it('halves only after several fruitless spins in a row, never below its least, a
   for (let i = 0; i < 3; i++) budget.missed();
   budget.paid(); // a catch resets the count of misses
   expect(budget.ms).toBe(0.2);
+  for (let i = 0; i < 16; i++) budget.missed();
+  expect(budget.ms).toBe(0.0125);
+  for (let i = 0; i < 4; i++) budget.missed();
+  expect(budget.ms).toBe(0); // below its least: park at once
   for (let i = 0; i < 400; i++) budget.missed();
+  expect(budget.ms).toBe(0);
+  budget.paid(); // a short park: spin again, a little
   expect(budget.ms).toBe(0.01);
   for (let i = 0; i < 3; i++) budget.paid();
   expect(budget.ms).toBe(0.08);
