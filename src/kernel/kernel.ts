@@ -8,7 +8,8 @@ import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from '.
 import { decodePrint } from './console.ts';
 import { Core } from './core.ts';
 import * as cspace from './cspace.ts';
-import { AWAITING_ANSWER, decodeRecv, decodeReplyRecv, decodeSend, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
+import { AWAITING_ANSWER, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
+import { decodeRecv, decodeReplyRecv, decodeSend } from './message.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
 import { decodeNotification, Notifications } from './notification.ts';

@@ -1,0 +1,112 @@
+// Messages of IPC calls (docs/semantics.md §7): each Endpoint and Reply
+// operation's arguments decoded into a plan, checking everything in the
+// order of §12 and changing nothing. endpoint.ts performs the plans.
+
+import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from './abi.ts';
+import type { Core, Failure } from './core.ts';
+import { invoked, lookup } from './cspace.ts';
+import { type Attached, decodeAttached, decodeLanding } from './transfer.ts';
+
+/** A message as the kernel carries it: its label and data bytes. */
+export interface Message {
+  label: number;
+  data: Uint8Array;
+}
+
+/** A message argument, checked: the label and the data bytes, or an errno. */
+export function decodeMessage(msg: unknown): Message | Failure {
+  if (msg === undefined) return { label: 0, data: new Uint8Array(0) };
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return Errno.EINVAL;
+  const { label = 0, data } = msg as { label?: unknown; data?: unknown };
+  if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label > 0xffffffff) return Errno.EINVAL;
+  if (data === undefined) return { label, data: new Uint8Array(0) };
+  if (data instanceof Uint8Array) return data.length > MSG_MAX_BYTES ? Errno.EMSGSIZE : { label, data };
+  if (typeof data === 'object' && data !== null && typeof (data as { length?: unknown }).length === 'number') {
+    return (data as { length: number }).length > MSG_MAX_BYTES ? Errno.EMSGSIZE : Errno.EINVAL;
+  }
+  return Errno.EINVAL;
+}
+
+export interface SendPlan {
+  /** The Endpoint, or for a stored Reply cap the slot holding it. */
+  endpoint: number;
+  reply: number;
+  badge: number;
+  msg: Message;
+  attached: Attached[];
+  /** Landing slots of a call (for the answer's caps). */
+  landing: number[];
+}
+
+/** The message of send, nbsend, call, reply and send-on-Reply: caps first (argument caps), then the rest. */
+function decodeOutgoing(core: Core, task: number, msg: unknown, grant: boolean): { msg: Message; attached: Attached[] } | Failure {
+  const caps = typeof msg === 'object' && msg !== null ? (msg as { caps?: unknown }).caps : undefined;
+  if (Array.isArray(caps) && caps.length > 0 && !grant) return Errno.EPERM;
+  const attached = decodeAttached(core, task, caps);
+  if (typeof attached === 'number') return attached;
+  const decoded = decodeMessage(msg);
+  if (typeof decoded === 'number') return decoded;
+  return { msg: decoded, attached };
+}
+
+/** send / nbsend / call on an Endpoint cap, and send / nbsend on a stored Reply cap. */
+export function decodeSend(core: Core, task: number, req: Record<string, unknown>, isCall: boolean): SendPlan | Failure {
+  const slots = core.slots;
+  const cap = lookup(core, task, req.cap);
+  if (cap === 0 || slots.type(cap) === ObjectType.Null) return Errno.EBADF;
+  const type = slots.type(cap);
+  if (type !== ObjectType.Endpoint && (type !== ObjectType.Reply || isCall)) return Errno.ENOTSUP;
+  const rights = slots.rights(cap);
+  if ((rights & Rights.WRITE) === 0) return Errno.EPERM;
+  const outgoing = decodeOutgoing(core, task, req.msg, (rights & Rights.GRANT) !== 0);
+  if (typeof outgoing === 'number') return outgoing;
+  let landing: number[] = [];
+  if (isCall) {
+    const offered = decodeLanding(core, task, req.slots);
+    if (typeof offered === 'number') return offered;
+    landing = offered;
+  }
+  const reply = type === ObjectType.Reply ? cap : 0;
+  return { endpoint: reply ? 0 : slots.object(cap), reply, badge: reply ? 0 : slots.badge(cap), ...outgoing, landing };
+}
+
+export interface RecvPlan {
+  endpoint: number;
+  landing: number[];
+  grant: boolean;
+}
+
+/** recv / nbrecv: the invoked Endpoint cap and the landing slots offered. */
+export function decodeRecv(core: Core, task: number, req: Record<string, unknown>): RecvPlan | Failure {
+  const slots = core.slots;
+  const cap = invoked(core, task, req.cap, ObjectType.Endpoint, Rights.READ);
+  if (cap < 0) return -cap;
+  const landing = decodeLanding(core, task, req.slots);
+  if (typeof landing === 'number') return landing;
+  return { endpoint: slots.object(cap), landing, grant: (slots.rights(cap) & Rights.GRANT) !== 0 };
+}
+
+/** reply(msg): the message, and caps only if the task's Reply may carry them. */
+export function decodeReply(core: Core, task: number, req: Record<string, unknown>, grant: boolean): { msg: Message; attached: Attached[] } | Failure {
+  return decodeOutgoing(core, task, req.msg, grant);
+}
+
+export interface ReplyRecvPlan {
+  reply: { msg: Message; attached: Attached[] };
+  recv: RecvPlan;
+}
+
+/**
+ * replyRecv: the invoked Endpoint cap (as recv), then the answer's message
+ * (as reply, caps only if the held Reply may carry them), then the landing
+ * slots offered for the next message.
+ */
+export function decodeReplyRecv(core: Core, task: number, req: Record<string, unknown>, grant: boolean): ReplyRecvPlan | Failure {
+  const cap = invoked(core, task, req.cap, ObjectType.Endpoint, Rights.READ);
+  if (cap < 0) return -cap;
+  const reply = decodeReply(core, task, req, grant);
+  if (typeof reply === 'number') return reply;
+  const recv = decodeRecv(core, task, req);
+  if (typeof recv === 'number') return recv;
+  return { reply, recv };
+}
