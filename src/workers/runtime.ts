@@ -48,8 +48,8 @@ export class ThreadRuntime {
   private readonly decoder: Decoder;
   private readonly pending = new Map<number, Pending>();
   private readonly killed = new Set<number>();
-  /** Tasks with a call in flight. */
-  private readonly busy = new Set<number>();
+  /** Tasks with a call in flight, and its sequence number. */
+  private readonly busy = new Map<number, number>();
   private readonly onKilled = new Map<number, () => void>();
   private seq = 0;
   private flushQueued = false;
@@ -83,7 +83,11 @@ export class ThreadRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.busy.add(tid);
+    // Exit may come while the task waits in another call (it exited from a
+    // timer, say): that call will never be answered, so it is dropped here.
+    const earlier = this.busy.get(tid);
+    if (earlier !== undefined) this.pending.delete(earlier);
+    this.busy.set(tid, seq);
     const promise = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { tid, resolve, reject }));
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -99,9 +103,9 @@ export class ThreadRuntime {
   }
 
   forget(tid: number): void {
-    // A task that ended with a call in flight (it exited while blocked) gets
-    // no answer to it: drop the call, or the thread would wait for it.
-    if (this.busy.has(tid)) for (const [seq, waiting] of this.pending) if (waiting.tid === tid) this.pending.delete(seq);
+    // A call still in flight when the task's run ends is never answered.
+    const seq = this.busy.get(tid);
+    if (seq !== undefined) this.pending.delete(seq);
     this.onKilled.delete(tid);
     this.killed.delete(tid);
     this.busy.delete(tid);
@@ -206,7 +210,7 @@ export class ThreadRuntime {
     const waiting = this.pending.get(seq);
     if (!waiting || waiting.tid !== tid) return;
     this.pending.delete(seq);
-    this.busy.delete(waiting.tid);
+    if (this.busy.get(waiting.tid) === seq) this.busy.delete(waiting.tid);
     if (status === Status.Ok) waiting.resolve(value);
     else if (status === Status.Killed) {
       this.killed.add(waiting.tid);

@@ -24,3 +24,11 @@ it("a dedicated task's process.exit(5) faults it, saying so, on its fault Endpoi
   });
   expect(await system.check()).toEqual({ ok: true, violations: [] });
 });
+
+it('a task that exits while blocked in a call leaves nothing waiting: its dedicated thread ends', async () => {
+  const system = await start('exit-blocked-init.ts', { threads: 1 });
+  const status = await system.exited;
+  expect(status.value).toMatchObject({ label: 1, body: { code: 7 } });
+  // The unanswered recv is dropped, so the thread has nothing left to wait for.
+  await expect.poll(async () => (await system.stats()).threads.dedicated, { timeout: 10_000 }).toBe(0);
+});
