@@ -240,12 +240,19 @@ export class Ipc {
       if (answered.errno !== 0) return answered;
       mine.replyTo = 0;
     }
-    return this.recv(task, plan.recv, req, true);
+    // Should the task be suspended while it waits, only the receive is
+    // restarted on resume: the answer has gone.
+    return this.recv(task, plan.recv, { op: Op.Recv, cap: req.cap, slots: req.slots }, true);
   }
 
-  /** The caps an answer from `task` may carry: those of the Reply cap it holds. */
+  /**
+   * Whether replyRecv's answer from `task` may carry caps: if the Reply cap
+   * it holds may; with nobody to answer the answer is dropped, caps and all.
+   */
   replyGrant(task: number): boolean {
-    return this.sched.record(task)?.replyGrant ?? false;
+    const mine = this.sched.record(task);
+    if (mine === undefined || mine.replyTo === 0 || !this.awaiting(mine.replyTo, mine.replyGen)) return true;
+    return mine.replyGrant;
   }
 
   /** storeReply(dest): moves the hidden Reply cap into a slot, to answer later by send. */

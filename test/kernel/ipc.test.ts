@@ -241,6 +241,36 @@ describe('replyRecv', () => {
     sys.clean();
   });
 
+  it('restarts only the receive when the server is suspended and resumed after answering', () => {
+    const sys = coreSystem();
+    const server = spawn(sys, 100, 101);
+    expect(sys.alloc(16, T.Endpoint, 50)).toBe('OK');
+    expect(sys.alloc(16, T.Page, 60)).toBe('OK');
+    expect(sys.copy({ cspace: 101, slot: 0 }, 50)).toBe('OK');
+    sys.kernel.takeEffects();
+    expect(sys.kernel.invoke(server, { op: Op.Recv, cap: 0, slots: [10] })).toBeNull();
+    expect(sys.errno(Op.Call, { cap: 50, msg: { label: 1, caps: [{ cap: 60, move: true }] }, slots: [200] })).toBe('BLOCKED');
+    sys.kernel.takeEffects();
+    // The server moves the Page back with its answer and waits for the next call.
+    expect(sys.kernel.invoke(server, { op: Op.ReplyRecv, cap: 0, msg: { caps: [{ cap: 10, move: true }] }, slots: [11] })).toBeNull();
+    expect(answers(sys.kernel.takeEffects())).toEqual([{ kind: 'answer', task: sys.init, result: { errno: 0, value: expect.objectContaining({ caps: [200] }) } }]);
+    expect(sys.errno(Op.Suspend, { cap: 100 })).toBe('OK');
+    expect(sys.errno(Op.Resume, { cap: 100 })).toBe('OK');
+    expect(answers(sys.kernel.takeEffects())).toEqual([]); // still waiting, not failed (the moved cap is gone)
+    expect(sys.errno(Op.Call, { cap: 50, msg: { label: 2 } })).toBe('BLOCKED');
+    expect(answers(sys.kernel.takeEffects())).toEqual([{ kind: 'answer', task: server, result: { errno: 0, value: expect.objectContaining({ label: 2 }) } }]);
+    sys.clean();
+  });
+
+  it('drops an answer with caps when there is nobody to answer, whatever the last Reply could carry', () => {
+    const { sys, a } = served();
+    expect(sys.alloc(16, T.Page, 60)).toBe('OK');
+    expect(call(sys, a, 1)).toBeNull();
+    expect(sys.errno(Op.ReplyRecv, { cap: 50, msg: { caps: [60] } })).toBe('OK'); // the first turn: only the receive
+    expect(sys.identify(60).refs).toBe(1);
+    sys.clean();
+  });
+
   it('checks in order, changes nothing when it fails, and keeps the Reply cap when the caller cannot take the answer', () => {
     const { sys, a } = served();
     expect(sys.alloc(16, T.Page, 60)).toBe('OK');
