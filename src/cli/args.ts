@@ -28,6 +28,8 @@ export function parseCount(text: string, option: string, min = 1): number {
   return Number(text);
 }
 
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** "30s", "1.5m", "500ms", "2h", "45" (seconds) -> milliseconds, > 0. */
@@ -37,6 +39,8 @@ export function parseDuration(text: string, option: string): number {
   if (!match || !(ms >= 1) || !Number.isFinite(ms)) {
     throw new UsageError(`${option} takes a duration such as 30s, 500ms, 2m or 1h (a bare number is seconds), got '${text}'`);
   }
+  // A timer cannot wait longer (it would fire at once).
+  if (ms > MAX_TIMER_MS) throw new UsageError(`${option} can be at most ${durationText(MAX_TIMER_MS)} (about 596h), got '${text}'`);
   return ms;
 }
 

@@ -48,14 +48,14 @@ export async function runCommand(args: string[]): Promise<number> {
   const timeout = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout');
   if (values.snapshot !== undefined) checkOutputPath(values.snapshot, '--snapshot');
   if (values.trace !== undefined) checkOutputPath(values.trace, '--trace');
-  const system = await boot({
+  const options = {
     init,
     argv,
     memory: values.memory === undefined ? undefined : parseSize(values.memory, '--memory'),
     threads: values.threads === undefined ? undefined : parseCount(values.threads, '--threads'),
     snapshotAtExit: values.snapshot !== undefined,
     trace: values.trace,
-  });
+  };
   let stopWith: (stop: Stop) => void = () => {};
   const stopped = new Promise<Stop>((resolve) => (stopWith = resolve));
   let interrupts = 0;
@@ -64,7 +64,15 @@ export async function runCommand(args: string[]): Promise<number> {
     if (++interrupts > 1) process.exit(130);
     stopWith({ kind: 'interrupt' });
   };
+  // Listening from before boot: a Ctrl-C while it boots is heard too.
   process.on('SIGINT', interrupt);
+  let system: System;
+  try {
+    system = await boot(options);
+  } catch (error) {
+    process.removeListener('SIGINT', interrupt);
+    throw error;
+  }
   const timer = timeout === undefined ? undefined : setTimeout(() => stopWith({ kind: 'timeout' }), timeout);
   try {
     const ended = await Promise.race([system.exited, stopped]);
@@ -107,7 +115,9 @@ function reportExit(status: ExitStatus, snapshotPath: string | undefined): numbe
 async function blockedReport(system: System): Promise<string> {
   let snapshot;
   try {
-    snapshot = await system.snapshot();
+    // A kernel too wedged to answer must not wedge the report too.
+    const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref());
+    snapshot = await Promise.race([system.snapshot(), late]);
   } catch (error) {
     return `  (the kernel could not be asked: ${(error as Error).message})\n`;
   }

@@ -56,6 +56,11 @@ export function spinUntil(done: () => boolean, budgetMs: number): boolean {
   }
 }
 
+/** Resolves after one turn of the thread's event loop (its timers and I/O run meanwhile). */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Spins in a row that must find nothing before a SpinBudget halves. */
 const MISSES_TO_SHRINK = 4;
 

@@ -7,7 +7,7 @@
 // timer meanwhile (Atomics.waitAsync alone does not keep a Node thread alive).
 
 import { availableParallelism } from 'node:os';
-import { Channel, type KernelBell, SpinBudget } from '../ipc/channel.ts';
+import { Channel, type KernelBell, SpinBudget, turn } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
 import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
 import { Errno, KernelError, Op } from '../kernel/abi.ts';
@@ -223,9 +223,6 @@ export class ThreadRuntime {
 
 function noop(): void {}
 
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Claims a free channel among the pooled threads' channels for thread `owner`. */
 export function claimChannel(buffers: SharedArrayBuffer[], owner: number): Channel {

@@ -12,6 +12,8 @@ describe('command-line values', () => {
     expect(parseDuration('45', '--timeout')).toBe(45_000);
     for (const bad of ['', '0', '0.5ms', '-1s', '1x', 's', '1e3']) expect(() => parseDuration(bad, '--timeout')).toThrow(/--timeout takes a duration/);
     expect([500, 30_000, 90_000, 7_200_000].map(durationText)).toEqual(['500ms', '30s', '90s', '2h']);
+    expect(parseDuration('596h', '--timeout')).toBe(596 * 3_600_000);
+    expect(() => parseDuration('600h', '--timeout')).toThrow(/at most 2147483647ms \(about 596h\)/);
   });
 
   it('reads sizes, and the size its own message suggests is one it accepts', () => {

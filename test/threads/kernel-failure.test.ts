@@ -11,9 +11,9 @@ describe('a kernel thread that fails', () => {
     const lines: string[] = [];
     const system = await bootOn(fixture('failing-kernel.ts').href, { init: fixture('idle-init.ts'), threads: 1, console: (l) => lines.push(l) });
     try {
-      await expect.poll(() => lines).toEqual(['idle']);
+      await expect.poll(() => lines, { timeout: 20_000 }).toEqual(['idle']);
       // init prints, then blocks in recv: the kernel answers while it waits.
-      await expect.poll(async () => (await system.stats()).tasks.blocked).toBe(1);
+      await expect.poll(async () => (await system.stats()).tasks.blocked, { timeout: 20_000 }).toBe(1);
       await system.check(); // answered; the thread fails just after
       const status = await system.exited;
       expect(status).toMatchObject({ code: 1, fault: { message: 'the kernel thread failed: kernel bug: slot 7 missing' } });

@@ -5,7 +5,7 @@
 // one. When nothing arrives it spins briefly, then parks on the doorbell
 // without blocking its event loop (the host's control plane runs there).
 
-import { Channel, type KernelBell, SpinBudget, spinUntil } from '../../ipc/channel.ts';
+import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
 import { Decoder } from '../../ipc/codec.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, readRequests, responseWriter, Status } from '../../ipc/wire.ts';
@@ -122,6 +122,9 @@ export class KernelLoop {
       if (!pooled) continue; // a dedicated thread's channel is freed with its task
       for (const entry of this.tids.values()) if (entry.channel === channel.index) entry.channel = LOST;
       channel.reset();
+      // Answers still waiting for room were for the dead thread's tasks.
+      this.writers[channel.index] = responseWriter(channel);
+      this.touched.delete(channel.index);
     }
     return reason;
   }
@@ -392,8 +395,4 @@ export class KernelLoop {
 
 function isExit(request: unknown): boolean {
   return typeof request === 'object' && request !== null && (request as { op?: unknown }).op === Op.Exit;
-}
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
