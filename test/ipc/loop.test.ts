@@ -39,24 +39,36 @@ it('answers that do not fit a full response ring wait in a backlog, and all arri
   expect(drains).toBeGreaterThan(1); // they did not all fit at once
 });
 
-it("keeps each thread's count of calls blocked in the kernel, which the thread reads to park at once", () => {
+type Frame = [tid: number, seq: number, request: Record<string, unknown>];
+
+/**
+ * A loop with init (tid 1) on one channel, driven pass by pass: serve()
+ * writes frames, runs one pass and collects the answers by "tid:seq".
+ */
+function driven() {
   const { kernel, init } = bootKernel({ pages: 4096 });
   const bell = KernelBell.create(64);
   const channel = Channel.create(0);
   const started: number[] = [];
   const launcher = { start: (job: { tid: number }) => void started.push(job.tid), killed() {}, close: async () => {} };
-  loop = new KernelLoop(kernel, launcher, { print() {}, exit() {}, unheard() {} }, bell, [channel]);
-  loop.startInit(init);
-  loop.launch(init, 'file:///init.js', undefined, 'pool'); // tid 1
+  const driving = new KernelLoop(kernel, launcher, { print() {}, exit() {}, unheard() {} }, bell, [channel]);
+  loop = driving;
+  driving.startInit(init);
+  driving.launch(init, 'file:///init.js', undefined, 'pool');
   const writer = requestWriter(channel);
   const decoder = new Decoder(channel.responses.data);
   const answers = new Map<string, number>();
-  const serve = (...calls: Array<[tid: number, seq: number, request: Record<string, unknown>]>) => {
+  const serve = (...calls: Frame[]) => {
     for (const [tid, seq, request] of calls) writer.request(tid, seq, request);
     bell.ring(0);
-    loop?.pass();
+    driving.pass();
     readResponses(channel, decoder, (tid, seq, status) => answers.set(`${tid}:${seq}`, status));
   };
+  return { channel, started, answers, serve };
+}
+
+it("keeps each thread's count of calls blocked in the kernel, which the thread reads to park at once", () => {
+  const { channel, started, answers, serve } = driven();
   serve(
     [1, 1, { op: Op.Alloc, cap: 16, type: T.Notification, dest: 20 }],
     [1, 2, { op: Op.Alloc, cap: 16, type: T.Task, dest: 21 }],
@@ -77,5 +89,23 @@ it("keeps each thread's count of calls blocked in the kernel, which the thread r
   serve([1, 8, { op: Op.Wait, cap: 20 }]);
   expect(channel.blockedCalls()).toBe(1);
   serve([1, 9, { op: Op.Exit, code: 0 }]); // exiting while blocked: that call is over too
+  expect(channel.blockedCalls()).toBe(0);
+});
+
+it('answers an exit made while suspended once the task is resumed, so its thread can end the job', () => {
+  const { channel, answers, serve } = driven();
+  serve(
+    [1, 1, { op: Op.Alloc, cap: 16, type: T.Task, dest: 21 }],
+    [1, 2, { op: Op.Alloc, cap: 16, type: T.CSpace, dest: 22, size: 8 }],
+    [1, 3, { op: Op.Configure, cap: 21, cspace: 22 }],
+    [1, 4, { op: Op.Start, cap: 21, program: 'file:///child.js' }], // tid 2
+    [1, 5, { op: Op.Suspend, cap: 21 }],
+  );
+  serve([2, 1, { op: Op.Exit, code: 3 }]);
+  expect(answers.has('2:1')).toBe(false); // held while suspended
+  expect(channel.blockedCalls()).toBe(1);
+  serve([1, 6, { op: Op.Resume, cap: 21 }]);
+  expect(answers.get('1:6')).toBe(0);
+  expect(answers.get('2:1')).toBe(0);
   expect(channel.blockedCalls()).toBe(0);
 });

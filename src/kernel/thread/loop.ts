@@ -312,6 +312,8 @@ export class KernelLoop {
       case 'exit': {
         const entry = this.pages.get(effect.task);
         if (entry) {
+          // The call it was held in ends with it (an exit made while suspended waits for nothing more).
+          if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Ok, undefined);
           entry.exited = true;
           this.waitIn(entry, -1);
           this.pages.delete(effect.task);
