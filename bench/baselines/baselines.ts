@@ -262,20 +262,11 @@ export interface RelayResults {
   quiet?: boolean;
 }
 
-/** B7 and what it is judged against, as the entry B7 reports them. */
-export interface PromiseResults {
-  id: 'B7';
-  plan: BaselinePlan;
-  spinPolicy: AtomicsConfig;
-  B2: BaselineFigure;
-  B7: BaselineFigure;
-  B7pending?: BaselineFigure;
-  /** B2, B7, then B7 pending map. */
-  figures: BaselineFigure[];
-  failures: Failure[];
-  load?: MachineLoad;
-  quiet?: boolean;
-}
+/** B7 and what it is judged against, as the entry B7 reports them; `figures` are B2, B7, then B7 pending map. */
+export type PromiseResults = { id: 'B7' } & Pick<
+  BaselineResults,
+  'plan' | 'spinPolicy' | 'B2' | 'B7' | 'B7pending' | 'figures' | 'failures' | 'load' | 'quiet'
+>;
 
 const RELAY_KEYS = new Set(['B6', ...RELAYS.map((c) => c.key)]);
 const PROMISE_KEYS = new Set(['B2', 'B7', 'B7 pending map']);

@@ -235,11 +235,10 @@ export class Ipc {
   replyRecv(task: number, plan: ReplyRecvPlan, req: Record<string, unknown>): SyscallResult | null {
     const mine = this.sched.record(task);
     const caller = mine?.replyTo ?? 0;
-    if (mine !== undefined && caller !== 0 && this.awaiting(caller, mine.replyGen)) {
-      const answered = this.answerCaller(task, caller, plan.reply.msg, plan.reply.attached);
-      if (answered.errno !== 0) return answered;
-      mine.replyTo = 0;
-    }
+    if (mine === undefined || caller === 0 || !this.awaiting(caller, mine.replyGen)) return this.recv(task, plan.recv, req, true);
+    const answered = this.answerCaller(task, caller, plan.reply.msg, plan.reply.attached);
+    if (answered.errno !== 0) return answered;
+    mine.replyTo = 0;
     // Should the task be suspended while it waits, only the receive is
     // restarted on resume: the answer has gone.
     return this.recv(task, plan.recv, { op: Op.Recv, cap: req.cap, slots: req.slots }, true);

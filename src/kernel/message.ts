@@ -102,11 +102,12 @@ export interface ReplyRecvPlan {
  * slots offered for the next message.
  */
 export function decodeReplyRecv(core: Core, task: number, req: Record<string, unknown>, grant: boolean): ReplyRecvPlan | Failure {
+  const slots = core.slots;
   const cap = invoked(core, task, req.cap, ObjectType.Endpoint, Rights.READ);
   if (cap < 0) return -cap;
   const reply = decodeReply(core, task, req, grant);
   if (typeof reply === 'number') return reply;
-  const recv = decodeRecv(core, task, req);
-  if (typeof recv === 'number') return recv;
-  return { reply, recv };
+  const landing = decodeLanding(core, task, req.slots);
+  if (typeof landing === 'number') return landing;
+  return { reply, recv: { endpoint: slots.object(cap), landing, grant: (slots.rights(cap) & Rights.GRANT) !== 0 } };
 }
