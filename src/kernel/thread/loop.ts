@@ -57,6 +57,10 @@ export class KernelLoop {
   /** Channels 0 .. pooledChannels - 1 are the pooled threads'. */
   private readonly pooledChannels: number;
   private readonly touched = new Set<number>();
+  /** Answers written to each channel since its thread was last told. */
+  private readonly unannounced: number[] = [];
+  /** Channels whose parked thread was left asleep (it asked to wake after more answers). */
+  private readonly owed = new Set<number>();
   private readonly dirty: number[] = [];
   private nextTid = 1;
   private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
@@ -179,6 +183,9 @@ export class KernelLoop {
         continue;
       }
       this.spinBudget.missed();
+      // Going idle: wake every thread still sleeping on answers it has.
+      for (const index of this.owed) this.channels[index]?.wakeThread(0, true);
+      this.owed.clear();
       this.counts.parks++;
       const parked = performance.now();
       await this.bell.park(seen, 1000, () => this.running);
@@ -269,6 +276,7 @@ export class KernelLoop {
     const writer = this.writers[channel];
     if (!writer) return;
     writer.response(tid, seq, status, value);
+    this.unannounced[channel] = (this.unannounced[channel] ?? 0) + 1;
     this.touched.add(channel);
   }
 
@@ -276,7 +284,12 @@ export class KernelLoop {
   private publish(): void {
     for (const index of this.touched) {
       this.writers[index]?.retry();
-      this.channels[index]?.wakeThread();
+      const channel = this.channels[index];
+      if (channel) {
+        if (channel.wakeThread(this.unannounced[index] ?? 0)) this.owed.delete(index);
+        else this.owed.add(index);
+        this.unannounced[index] = 0;
+      }
       if ((this.writers[index]?.waiting ?? 0) === 0) this.touched.delete(index);
     }
   }
