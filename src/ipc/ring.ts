@@ -16,6 +16,8 @@ const SKIP = 0xffffffff;
 
 export class Ring {
   readonly data: Uint8Array;
+  /** The ring as u32 words (frames start at multiples of 4). */
+  readonly words: Uint32Array;
   private readonly view: DataView;
   private readonly mask: number;
   /** The largest payload that always fits once the ring has drained: half the ring less the length word. */
@@ -36,6 +38,7 @@ export class Ring {
   ) {
     if ((capacity & (capacity - 1)) !== 0 || capacity < 64) throw new RangeError('ring capacity must be a power of two >= 64');
     this.data = new Uint8Array(buffer, offset, capacity);
+    this.words = new Uint32Array(buffer, offset, capacity >>> 2);
     this.view = new DataView(buffer, offset, capacity);
     this.mask = capacity - 1;
     this.maxFrame = capacity / 2 - 4;
@@ -43,6 +46,23 @@ export class Ring {
 
   /** Producer: appends one frame; false when the ring has no room for it now. */
   push(payload: Uint8Array, length: number): boolean {
+    const at = this.claim(length);
+    if (at < 0) return false;
+    this.data.set(payload.subarray(0, length), at);
+    this.publish();
+    return true;
+  }
+
+  /** The tail a claimed frame moves the ring to when published. */
+  private claimed = 0;
+
+  /**
+   * Producer: makes room for a frame of `length` bytes and returns the
+   * offset in `data` (a multiple of 4) where its payload goes, or -1 when
+   * the ring has no room now. The frame is the reader's once publish() is
+   * called; until then the producer writes its payload in place.
+   */
+  claim(length: number): number {
     if (length > this.maxFrame) throw new RangeError(`a frame of ${length} bytes can never fit a ring of ${this.capacity} (at most ${this.maxFrame})`);
     const need = 4 + ((length + 3) & ~3);
     const head = Atomics.load(this.control, this.headAt) >>> 0;
@@ -51,17 +71,21 @@ export class Ring {
     let at = tail & this.mask;
     if (at + need > this.capacity) {
       const skip = this.capacity - at;
-      if (used + skip + need > this.capacity) return false;
+      if (used + skip + need > this.capacity) return -1;
       this.view.setUint32(at, SKIP, true);
       tail = (tail + skip) >>> 0;
       used += skip;
       at = 0;
     }
-    if (used + need > this.capacity) return false;
+    if (used + need > this.capacity) return -1;
     this.view.setUint32(at, length, true);
-    this.data.set(payload.subarray(0, length), at + 4);
-    Atomics.store(this.control, this.tailAt, (tail + need) | 0);
-    return true;
+    this.claimed = (tail + need) | 0;
+    return at + 4;
+  }
+
+  /** Producer: publishes the frame claimed last. */
+  publish(): void {
+    Atomics.store(this.control, this.tailAt, this.claimed);
   }
 
   /** Whether a frame is waiting (a cheap load for spinning). */

@@ -1,7 +1,9 @@
 // System call frames on a channel's rings.
 //
 //   request:  u32 tid, u32 seq, then the request object (tagged encoding)
+//             or its register words (regs.ts)
 //   response: u32 tid, u32 seq, i32 status, then the value when status is 0
+//             (tagged, or a received message's register words)
 //
 // status: 0 = success, > 0 = errno, Status.Killed = the task was killed and
 // will get no further answers. `tid` names the task to the kernel thread;
@@ -15,6 +17,7 @@
 
 import type { Channel } from './channel.ts';
 import { Decoder, Encoder, MAX_SCALAR_BYTES, MAX_WIRE_BYTES } from './codec.ts';
+import { isReceived, RECEIVED_REGS, readReceived, receivedBytes, RegsRequest, REQUEST_REGS, type RequestArgs, writeReceived } from './regs.ts';
 import type { Ring } from './ring.ts';
 
 /**
@@ -39,7 +42,27 @@ export class FrameWriter {
 
   constructor(private readonly ring: Ring) {
     this.limit = Math.min(MAX_FRAME_BYTES, ring.maxFrame) - MAX_SCALAR_BYTES;
+    this.regsLimit = Math.min(MAX_FRAME_BYTES, ring.maxFrame);
   }
+
+  /** Writes a request as register words; false (nothing written) when it is too big for them. */
+  regs(tid: number, seq: number, op: number, cap: number, args: RequestArgs): boolean {
+    const n = args.frameBytes();
+    if (n > this.regsLimit) return false;
+    const at = this.backlog.length === 0 ? this.ring.claim(n) : -1;
+    if (at >= 0) {
+      args.write(this.ring.words, this.ring.data, at, tid, seq, op, cap);
+      this.ring.publish();
+    } else {
+      const frame = new Uint8Array((n + 3) & ~3);
+      args.write(new Uint32Array(frame.buffer), frame, 0, tid, seq, op, cap);
+      this.backlog.push(frame.subarray(0, n));
+    }
+    return true;
+  }
+
+  /** The most bytes of a register frame: more goes tagged, within the encoder's limit. */
+  private readonly regsLimit: number;
 
   request(tid: number, seq: number, request: unknown): void {
     const enc = this.enc;
@@ -51,6 +74,21 @@ export class FrameWriter {
   }
 
   response(tid: number, seq: number, status: number, value: unknown): void {
+    if (status === Status.Ok && isReceived(value)) {
+      const n = receivedBytes(value);
+      if (n <= this.regsLimit) {
+        const at = this.backlog.length === 0 ? this.ring.claim(n) : -1;
+        if (at >= 0) {
+          writeReceived(this.ring.words, this.ring.data, at, tid, seq, value);
+          this.ring.publish();
+        } else {
+          const frame = new Uint8Array((n + 3) & ~3);
+          writeReceived(new Uint32Array(frame.buffer), frame, 0, tid, seq, value);
+          this.backlog.push(frame.subarray(0, n));
+        }
+        return;
+      }
+    }
     const enc = this.enc;
     enc.reset(this.limit);
     enc.u32(tid);
@@ -89,20 +127,49 @@ export function responseWriter(channel: Channel): FrameWriter {
   return new FrameWriter(channel.responses);
 }
 
-/** Reads request frames (kernel side) without allocating a frame each. */
-export function readRequests(channel: Channel, decoder: Decoder, take: (tid: number, seq: number, request: unknown) => void): number {
-  return channel.requests.drain((offset) => {
-    decoder.pos = offset;
-    const tid = decoder.u32();
-    const seq = decoder.u32();
-    let request: unknown;
-    try {
-      request = decoder.value();
-    } catch {
-      request = null; // a corrupt frame is a malformed request: EINVAL
-    }
-    take(tid, seq, request);
-  });
+/** The kernel side's reader of one channel's request frames. */
+export class RequestReader {
+  private readonly decoder: Decoder;
+  /** The record register frames decode into, reused until the kernel keeps one. */
+  private regs = new RegsRequest();
+
+  constructor(private readonly channel: Channel) {
+    this.decoder = new Decoder(channel.requests.data);
+  }
+
+  /**
+   * Calls `take` for every request frame waiting, in order, without
+   * allocating a frame each. A request decoded from register words is
+   * valid only during `take`, unless `take` calls keep() on it (the kernel
+   * keeps a call that blocks).
+   */
+  read(take: (tid: number, seq: number, request: unknown) => void): number {
+    const ring = this.channel.requests;
+    return ring.drain((offset, length) => {
+      const words = ring.words;
+      const tid = words[offset >>> 2];
+      const seq = words[(offset >>> 2) + 1];
+      let request: unknown = null; // a corrupt frame is a malformed request: EINVAL
+      if (length >= 9 && ring.data[offset + 8] === REQUEST_REGS) {
+        if (this.regs.kept) this.regs = new RegsRequest();
+        if (this.regs.read(words, ring.data, offset, length)) request = this.regs;
+      } else if (length >= 8) {
+        const decoder = this.decoder;
+        decoder.pos = offset + 8;
+        try {
+          request = decoder.value();
+        } catch {
+          request = null;
+        }
+      }
+      take(tid, seq, request);
+    });
+  }
+}
+
+/** The kernel keeps `request` past its frame (its call blocked): a register request then owns its data. */
+export function keepRequest(request: unknown): void {
+  if (request instanceof RegsRequest) request.keep();
 }
 
 /** Reads response frames (task thread side) without allocating a frame each. */
@@ -111,11 +178,17 @@ export function readResponses(
   decoder: Decoder,
   take: (tid: number, seq: number, status: number, value: unknown) => void,
 ): number {
-  return channel.responses.drain((offset) => {
-    decoder.pos = offset;
-    const tid = decoder.u32();
-    const seq = decoder.u32();
-    const status = decoder.i32();
-    take(tid, seq, status, status === Status.Ok ? decoder.value() : undefined);
+  const ring = channel.responses;
+  return ring.drain((offset) => {
+    const words = ring.words;
+    const tid = words[offset >>> 2];
+    const seq = words[(offset >>> 2) + 1];
+    const status = words[(offset >>> 2) + 2] | 0;
+    if (status !== Status.Ok) take(tid, seq, status, undefined);
+    else if (ring.data[offset + 12] === RECEIVED_REGS) take(tid, seq, status, readReceived(words, ring.data, offset));
+    else {
+      decoder.pos = offset + 12;
+      take(tid, seq, status, decoder.value());
+    }
   });
 }

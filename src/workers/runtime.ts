@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Channel, type KernelBell, SpinBudget, turn } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
+import type { RequestArgs } from '../ipc/regs.ts';
 import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
 import { Errno, KernelError, Op } from '../kernel/abi.ts';
 
@@ -83,10 +84,9 @@ export class ThreadRuntime {
 
   /** Makes a system call for task `tid`; resolves with its value or rejects with KernelError. */
   call(tid: number, request: Record<string, unknown>): Promise<unknown> {
-    if (this.killed.has(tid)) return Promise.reject(new TaskKilled());
-    // One call in flight per task; exit may always end a task.
-    if (this.busy.has(tid) && request.op !== Op.Exit) return Promise.reject(new KernelError(Errno.EBUSY));
-    const seq = (this.seq = (this.seq + 1) >>> 0);
+    const refused = this.refuse(tid, request.op);
+    if (refused) return refused;
+    const seq = this.nextSeq();
     try {
       // Encoding keeps within the frame limit, so this cannot throw for a
       // big call; should it throw anyway, the task must not stay busy.
@@ -94,6 +94,36 @@ export class ThreadRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.await(tid, seq);
+  }
+
+  /**
+   * Makes a system call whose arguments are register words (regs.ts); null,
+   * with nothing sent, when they do not fit a register frame and the call
+   * must go tagged.
+   */
+  callRegs(tid: number, op: number, cap: number, args: RequestArgs): Promise<unknown> | null {
+    const refused = this.refuse(tid, op);
+    if (refused) return refused;
+    const seq = this.nextSeq();
+    if (!this.writer.regs(tid, seq, op, cap, args)) return null;
+    return this.await(tid, seq);
+  }
+
+  /** The answer to a call that cannot be made now: the task was killed, or has a call in flight. */
+  private refuse(tid: number, op: unknown): Promise<never> | null {
+    if (this.killed.has(tid)) return Promise.reject(new TaskKilled());
+    // One call in flight per task; exit may always end a task.
+    if (this.busy.has(tid) && op !== Op.Exit) return Promise.reject(new KernelError(Errno.EBUSY));
+    return null;
+  }
+
+  private nextSeq(): number {
+    return (this.seq = (this.seq + 1) >>> 0);
+  }
+
+  /** The promise of call `seq` of task `tid`, just written; sends it with the turn's batch. */
+  private await(tid: number, seq: number): Promise<unknown> {
     // Exit may come while the task waits in another call (it exited from a
     // timer, say): that call will never be answered, so it is dropped here.
     const earlier = this.busy.get(tid);

@@ -9,6 +9,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
+import { RequestArgs } from '../ipc/regs.ts';
 import { type Identity, Op } from '../kernel/abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
 
@@ -70,6 +71,18 @@ function withoutTsxMark(program: URL): string {
   return url.href;
 }
 
+const encodeText = (text: string): Uint8Array => encoder.encode(text);
+
+/** The landing slots of a recv-like call's options (which may be anything a task passes). */
+function slotsOf(options: unknown): unknown {
+  return typeof options === 'object' && options !== null ? (options as RecvOptions).slots : undefined;
+}
+
+/** A caddr that a register word can carry. */
+function isCapWord(cap: unknown): cap is number {
+  return typeof cap === 'number' && (cap & 0x7fffffff) === cap;
+}
+
 function cloneArg(arg: unknown): unknown {
   if (arg === undefined) return undefined;
   try {
@@ -91,12 +104,28 @@ export class Sys {
     readonly program: string,
   ) {}
 
+  /** The register words of this task's calls, reused (one call is written at a time). */
+  private readonly args = new RequestArgs();
+
   private request(request: Record<string, unknown>): Promise<unknown> {
     return this.runtime.call(this.tid, request);
   }
 
+  /**
+   * A call as register words (regs.ts), or null when an argument is not a
+   * plain word and the call must go tagged, for the kernel to see as given.
+   */
+  private regs(op: number, cap: unknown, msg?: unknown, slots?: unknown): Promise<unknown> | null {
+    try {
+      if (!isCapWord(cap) || !this.args.take(msg, slots, encodeText)) return null;
+    } catch (error) {
+      return Promise.reject(error); // a getter of the message threw: the call fails as an async one would
+    }
+    return this.runtime.callRegs(this.tid, op, cap, this.args);
+  }
+
   identify(cap: CAddr): Promise<Identity> {
-    return this.request({ op: Op.Identify, cap }) as Promise<Identity>;
+    return (this.regs(Op.Identify, cap) ?? this.request({ op: Op.Identify, cap })) as Promise<Identity>;
   }
 
   async alloc(mem: CAddr, type: number, dest: Dest, options: { size?: number; count?: number } = {}): Promise<void> {
@@ -104,7 +133,7 @@ export class Sys {
   }
 
   freePages(mem: CAddr): Promise<number> {
-    return this.request({ op: Op.FreePages, cap: mem }) as Promise<number>;
+    return (this.regs(Op.FreePages, mem) ?? this.request({ op: Op.FreePages, cap: mem })) as Promise<number>;
   }
 
   async copy(dest: Dest, src: CAddr, options: { rights?: number; badge?: number } = {}): Promise<void> {
@@ -119,24 +148,24 @@ export class Sys {
     await this.request({ op: Op.Destroy, caps });
   }
 
-  async send(ep: CAddr, msg?: Message): Promise<void> {
-    await this.request({ op: Op.Send, cap: ep, msg: wireMessage(msg) });
+  send(ep: CAddr, msg?: Message): Promise<void> {
+    return (this.regs(Op.Send, ep, msg) ?? this.request({ op: Op.Send, cap: ep, msg: wireMessage(msg) })) as Promise<void>;
   }
 
-  async nbsend(ep: CAddr, msg?: Message): Promise<void> {
-    await this.request({ op: Op.NbSend, cap: ep, msg: wireMessage(msg) });
+  nbsend(ep: CAddr, msg?: Message): Promise<void> {
+    return (this.regs(Op.NbSend, ep, msg) ?? this.request({ op: Op.NbSend, cap: ep, msg: wireMessage(msg) })) as Promise<void>;
   }
 
   recv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
-    return this.request({ ...options, cap: ep, op: Op.Recv }) as Promise<Received>;
+    return (this.regs(Op.Recv, ep, undefined, slotsOf(options)) ?? this.request({ ...options, cap: ep, op: Op.Recv })) as Promise<Received>;
   }
 
   nbrecv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
-    return this.request({ ...options, cap: ep, op: Op.NbRecv }) as Promise<Received>;
+    return (this.regs(Op.NbRecv, ep, undefined, slotsOf(options)) ?? this.request({ ...options, cap: ep, op: Op.NbRecv })) as Promise<Received>;
   }
 
   call(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
-    return this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.Call }) as Promise<Received>;
+    return (this.regs(Op.Call, ep, msg, slotsOf(options)) ?? this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.Call })) as Promise<Received>;
   }
 
   /**
@@ -145,27 +174,28 @@ export class Sys {
    * or the caller is gone) the message is dropped and the receive goes ahead.
    */
   replyRecv(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
-    return this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.ReplyRecv }) as Promise<Received>;
+    return (this.regs(Op.ReplyRecv, ep, msg, slotsOf(options)) ??
+      this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.ReplyRecv })) as Promise<Received>;
   }
 
-  async reply(msg?: Message): Promise<void> {
-    await this.request({ op: Op.Reply, msg: wireMessage(msg) });
+  reply(msg?: Message): Promise<void> {
+    return (this.regs(Op.Reply, 0, msg) ?? this.request({ op: Op.Reply, msg: wireMessage(msg) })) as Promise<void>;
   }
 
   async storeReply(dest: Dest): Promise<void> {
     await this.request({ op: Op.StoreReply, dest });
   }
 
-  async signal(n: CAddr): Promise<void> {
-    await this.request({ op: Op.Signal, cap: n });
+  signal(n: CAddr): Promise<void> {
+    return (this.regs(Op.Signal, n) ?? this.request({ op: Op.Signal, cap: n })) as Promise<void>;
   }
 
   wait(n: CAddr): Promise<number> {
-    return this.request({ op: Op.Wait, cap: n }) as Promise<number>;
+    return (this.regs(Op.Wait, n) ?? this.request({ op: Op.Wait, cap: n })) as Promise<number>;
   }
 
   poll(n: CAddr): Promise<number> {
-    return this.request({ op: Op.Poll, cap: n }) as Promise<number>;
+    return (this.regs(Op.Poll, n) ?? this.request({ op: Op.Poll, cap: n })) as Promise<number>;
   }
 
   async configure(task: CAddr, options: { cspace: CAddr; vspace?: CAddr; fault?: CAddr }): Promise<void> {
@@ -190,8 +220,8 @@ export class Sys {
     return new Promise<never>(() => {});
   }
 
-  async yield(): Promise<void> {
-    await this.request({ op: Op.Yield });
+  yield(): Promise<void> {
+    return (this.regs(Op.Yield, 0) ?? this.request({ op: Op.Yield })) as Promise<void>;
   }
 
   async map(cap: CAddr, vspace: CAddr, vaddr: number, options: { write?: boolean } = {}): Promise<void> {

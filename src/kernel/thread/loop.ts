@@ -6,9 +6,8 @@
 // without blocking its event loop (the host's control plane runs there).
 
 import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
-import { Decoder } from '../../ipc/codec.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
-import { type FrameWriter, readRequests, responseWriter, Status } from '../../ipc/wire.ts';
+import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } from '../../ipc/wire.ts';
 import { ObjectType, Op } from '../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
@@ -50,7 +49,7 @@ const TURN_EVERY_MS = 2;
 export class KernelLoop {
   readonly channels: Array<Channel | undefined> = [];
   private readonly writers: Array<FrameWriter | undefined> = [];
-  private readonly decoders: Array<Decoder | undefined> = [];
+  private readonly readers: Array<RequestReader | undefined> = [];
   private readonly tids = new Map<number, TaskEntry>();
   private readonly pages = new Map<number, TaskEntry>();
   private readonly freeChannels: number[] = [];
@@ -137,7 +136,7 @@ export class KernelLoop {
     this.bell.use(channel.index);
     this.channels[channel.index] = channel;
     this.writers[channel.index] = responseWriter(channel);
-    this.decoders[channel.index] = new Decoder(channel.requests.data);
+    this.readers[channel.index] = new RequestReader(channel);
   }
 
   /** Names init's Task: its exit ends the system's run (see Outlet.exit). */
@@ -202,11 +201,10 @@ export class KernelLoop {
     const start = this.tracer?.now() ?? 0;
     let frames = 0;
     for (const index of this.bell.takeDirty(this.dirty)) {
-      const channel = this.channels[index];
-      const decoder = this.decoders[index];
-      if (!channel || !decoder) continue;
+      const reader = this.readers[index];
+      if (!reader) continue;
       this.serving = index;
-      frames += readRequests(channel, decoder, this.serveCall);
+      frames += reader.read(this.serveCall);
     }
     this.counts.frames += frames;
     this.applyEffects();
@@ -244,6 +242,7 @@ export class KernelLoop {
     const start = this.tracer?.now() ?? 0;
     const result = this.kernel.invoke(entry.page, request);
     if (result === null) {
+      keepRequest(request); // the kernel holds the call until it is answered
       this.waitIn(entry, seq);
       entry.traceStart = start;
       entry.traceRequest = request;
@@ -379,7 +378,7 @@ export class KernelLoop {
     if (entry.thread === 'dedicated' && entry.channel >= 0) {
       this.channels[entry.channel] = undefined;
       this.writers[entry.channel] = undefined;
-      this.decoders[entry.channel] = undefined;
+      this.readers[entry.channel] = undefined;
       this.freeChannels.push(entry.channel);
     }
   }
