@@ -1,7 +1,8 @@
 // The key-value server. Slot 1: the service Endpoint. Its VSpace maps every
 // client's shared Page. WAIT on a missing key keeps the caller's Reply cap
 // (storeReply) and answers when some client PUTs that key. Each answer and
-// the wait for the next request are one replyRecv.
+// the wait for the next request are one replyRecv. Values are read and
+// written through views of the clients' Pages: no system call per value.
 import { type Message, task } from 'caduceus/task';
 import { decode, encode, MAX_VALUE, Op, type Request, Status, VALUE_ADDR } from './protocol.ts';
 
@@ -10,6 +11,16 @@ export default task(async (sys, arg: { clients: number }) => {
   const waiters = new Map<string, Array<{ client: number; slot: number }>>();
   const freeSlots = Array.from({ length: 150 }, (_, i) => 100 + i); // Null slots of its radix-8 CSpace
   const page = (client: number) => VALUE_ADDR + client * 4096;
+  // A window on each client's shared Page, taken the first time it calls.
+  const views = new Map<number, Uint8Array>();
+  const viewOf = async (client: number): Promise<Uint8Array> => {
+    let view = views.get(client);
+    if (!view) {
+      view = await sys.view(page(client), MAX_VALUE);
+      views.set(client, view);
+    }
+    return view;
+  };
   let stopped = 0;
   let deferred = 0;
   let requests = 0;
@@ -21,10 +32,10 @@ export default task(async (sys, arg: { clients: number }) => {
     // undefined: nothing to answer now (the Reply cap was kept for later).
     let answer: Message | undefined = { label: Status.Ok };
     if (msg.label === Op.Put) {
-      const value = await sys.read(page(client), Math.min(req.length ?? 0, MAX_VALUE));
+      const value = (await viewOf(client)).slice(0, Math.min(req.length ?? 0, MAX_VALUE)); // a copy: the client reuses its Page
       store.set(req.key, value);
       for (const w of waiters.get(req.key) ?? []) {
-        await sys.write(page(w.client), value);
+        (await viewOf(w.client)).set(value);
         await sys.send(w.slot, { label: Status.Ok, data: encode({ length: value.length }) });
         freeSlots.push(w.slot);
       }
@@ -32,7 +43,7 @@ export default task(async (sys, arg: { clients: number }) => {
     } else if (msg.label === Op.Get || msg.label === Op.Wait) {
       const value = store.get(req.key);
       if (value) {
-        await sys.write(page(client), value);
+        (await viewOf(client)).set(value);
         answer = { label: Status.Ok, data: encode({ length: value.length }) };
       } else if (msg.label === Op.Get) {
         answer = { label: Status.Missing };
