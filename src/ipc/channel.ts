@@ -37,15 +37,7 @@ const Ctl = {
    * which can answer them may need.
    */
   Blocked: 8 * LINE,
-  /**
-   * Written by the task thread as it parks: the ResponseBell value at which
-   * it wants to be woken. The kernel bumps the bell by the answers it
-   * publishes and notifies a parked thread only once the bell reaches it,
-   * so a thread with many calls out can sleep through a batch of answers
-   * and take them with one wake-up (see ThreadRuntime's coalescing).
-   */
-  WakeAt: 9 * LINE,
-  Words: 10 * LINE,
+  Words: 9 * LINE,
 } as const;
 
 const CONTROL_BYTES = Ctl.Words * 4;
@@ -152,18 +144,10 @@ export class Channel {
     this.control.fill(0);
   }
 
-  /**
-   * Kernel: after publishing `answers` responses, wakes the thread if it
-   * sleeps and the bell has reached the value it asked to be woken at (or
-   * `always`). Returns false when a parked thread was left asleep, so the
-   * caller knows a wake-up is still owed.
-   */
-  wakeThread(answers: number, always = false): boolean {
-    const bell = (Atomics.add(this.control, Ctl.ResponseBell, answers) + answers) | 0;
-    if (Atomics.load(this.control, Ctl.ThreadParked) !== 1) return true;
-    if (!always && ((bell - Atomics.load(this.control, Ctl.WakeAt)) | 0) < 0) return false;
-    Atomics.notify(this.control, Ctl.ResponseBell, 1);
-    return true;
+  /** Kernel: after publishing responses, wake the thread if it sleeps. */
+  wakeThread(): void {
+    Atomics.add(this.control, Ctl.ResponseBell, 1);
+    if (Atomics.load(this.control, Ctl.ThreadParked) === 1) Atomics.notify(this.control, Ctl.ResponseBell, 1);
   }
 
   /** Kernel: one more (+1) or one fewer (-1) of the thread's calls is blocked in the kernel. */
@@ -176,44 +160,24 @@ export class Channel {
     return Atomics.load(this.control, Ctl.Blocked);
   }
 
-  /** Whether the task thread is parked on its bell now. */
-  threadParked(): boolean {
-    return Atomics.load(this.control, Ctl.ThreadParked) === 1;
-  }
-
   /** Task thread: the bell's value, to wait on. */
   responseBell(): number {
     return Atomics.load(this.control, Ctl.ResponseBell);
   }
 
   /**
-   * Task thread: waits until the response bell moves `want` answers past
-   * `seen`, or `timeoutMs` passes: blocking for the first `syncMs`, then
-   * without blocking the event loop. A wait for more than one answer (a
-   * coalescing wait) is the blocking part alone: after `syncMs` the caller
-   * takes what has come.
+   * Task thread: waits until the response bell moves from `seen`, or
+   * `timeoutMs` passes: blocking for the first `syncMs`, then without
+   * blocking the event loop.
    */
-  async parkThread(seen: number, timeoutMs: number, syncMs = 0, want = 1): Promise<void> {
-    Atomics.store(this.control, Ctl.WakeAt, (seen + want) | 0);
+  async parkThread(seen: number, timeoutMs: number, syncMs = 0): Promise<void> {
     Atomics.store(this.control, Ctl.ThreadParked, 1);
     try {
-      if (want === 1 && this.responses.pending()) return;
+      if (this.responses.pending()) return;
       // A blocking wait first (the event loop stands still for at most
       // syncMs): a thread woken from Atomics.wait runs at once, while one
       // woken from waitAsync waits for its event loop to take the wake-up.
-      if (syncMs > 0) {
-        const end = performance.now() + syncMs;
-        for (;;) {
-          const bell = this.responseBell();
-          if (((bell - seen) | 0) >= want) return;
-          const left = end - performance.now();
-          if (left <= 0) break;
-          // Notified: the kernel decided to wake this thread (enough answers, or it insists).
-          if (Atomics.wait(this.control, Ctl.ResponseBell, bell, left) === 'ok') return;
-        }
-      }
-      // A coalescing wait ends here: the caller takes what has come.
-      if (want > 1) return;
+      if (syncMs > 0 && Atomics.wait(this.control, Ctl.ResponseBell, seen, syncMs) !== 'timed-out') return;
       const w = Atomics.waitAsync(this.control, Ctl.ResponseBell, seen, timeoutMs);
       if (w.async) await w.value;
     } finally {

@@ -43,17 +43,6 @@ const PARK_MS = 1000;
  * long.
  */
 const SYNC_PARK_MS = 1;
-/**
- * Coalescing: a thread with at least COALESCE_FROM calls out, nearly all of
- * them blocked on other tasks, does not spin; it sleeps until 1 /
- * COALESCE_SHARE of them are answered, or COALESCE_MS passes, and takes the
- * answers with one wake-up, so its tasks' next calls go to the kernel
- * together. (A kv server answering 64 pooled clients one by one woke their
- * thread once per answer; this took 10 % off the workload's time.)
- */
-const COALESCE_FROM = 16;
-const COALESCE_SHARE = 2;
-const COALESCE_MS = 0.5;
 
 export class ThreadRuntime {
   private readonly writer: FrameWriter;
@@ -209,12 +198,11 @@ export class ThreadRuntime {
         const seen = this.channel.responseBell();
         // Spin, unless every call is blocked in the kernel (no answer is
         // near): an answer arriving now is taken without a wake-up.
-        const want = this.answersToWaitFor();
-        if (want === 1 && !this.allBlocked() && this.spin()) continue;
+        if (!this.allBlocked() && this.spin()) continue;
         const keepAlive = setTimeout(noop, PARK_MS + 1000);
         const parked = performance.now();
         try {
-          await this.channel.parkThread(seen, PARK_MS, want > 1 ? COALESCE_MS : SYNC_PARK_MS, want);
+          await this.channel.parkThread(seen, PARK_MS, SYNC_PARK_MS);
         } finally {
           clearTimeout(keepAlive);
         }
@@ -224,20 +212,6 @@ export class ThreadRuntime {
     } finally {
       this.pumping = false;
     }
-  }
-
-  /**
-   * How many answers a park waits for: one, unless many calls are out, when
-   * the thread sleeps through a share of them (at most COALESCE_MS) and
-   * takes them with one wake-up, and its tasks' next calls go together.
-   */
-  private answersToWaitFor(): number {
-    const out = this.pending.size;
-    if (out < COALESCE_FROM) return 1;
-    // Only while (almost) every call waits on other tasks: answers the
-    // kernel gives at once are worth spinning for.
-    if (out - this.channel.blockedCalls() > out >> 3) return 1;
-    return Math.floor(out / COALESCE_SHARE);
   }
 
   /** True when every call of this thread waits in the kernel for another task. */
@@ -278,7 +252,6 @@ export class ThreadRuntime {
 }
 
 function noop(): void {}
-
 
 
 /** Claims a free channel among the pooled threads' channels for thread `owner`. */

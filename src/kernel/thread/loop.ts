@@ -56,10 +56,6 @@ export class KernelLoop {
   /** Channels 0 .. pooledChannels - 1 are the pooled threads'. */
   private readonly pooledChannels: number;
   private readonly touched = new Set<number>();
-  /** Answers written to each channel since its thread was last told. */
-  private readonly unannounced: number[] = [];
-  /** Channels whose parked thread was left asleep (it asked to wake after more answers). */
-  private readonly owed = new Set<number>();
   private readonly dirty: number[] = [];
   private nextTid = 1;
   private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
@@ -182,9 +178,6 @@ export class KernelLoop {
         continue;
       }
       this.spinBudget.missed();
-      // Going idle: wake every thread still sleeping on answers it has.
-      for (const index of this.owed) this.channels[index]?.wakeThread(0, true);
-      this.owed.clear();
       this.counts.parks++;
       const parked = performance.now();
       await this.bell.park(seen, 1000, () => this.running);
@@ -275,7 +268,6 @@ export class KernelLoop {
     const writer = this.writers[channel];
     if (!writer) return;
     writer.response(tid, seq, status, value);
-    this.unannounced[channel] = (this.unannounced[channel] ?? 0) + 1;
     this.touched.add(channel);
   }
 
@@ -283,12 +275,7 @@ export class KernelLoop {
   private publish(): void {
     for (const index of this.touched) {
       this.writers[index]?.retry();
-      const channel = this.channels[index];
-      if (channel) {
-        if (channel.wakeThread(this.unannounced[index] ?? 0)) this.owed.delete(index);
-        else this.owed.add(index);
-        this.unannounced[index] = 0;
-      }
+      this.channels[index]?.wakeThread();
       if ((this.writers[index]?.waiting ?? 0) === 0) this.touched.delete(index);
     }
   }
