@@ -41,8 +41,8 @@ const REQUEST_FIXED = 24;
 const RECEIVED_FIXED = 28;
 const EMPTY = new Uint8Array(0);
 
-/** A caddr that fits a word with bit 31 free. */
-function isWord(value: unknown): value is number {
+/** A caddr that fits a word with bit 31 free (the move bit of an attached cap). */
+export function isWord(value: unknown): value is number {
   return typeof value === 'number' && (value & 0x7fffffff) === value;
 }
 

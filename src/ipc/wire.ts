@@ -43,22 +43,43 @@ export class FrameWriter {
   constructor(private readonly ring: Ring) {
     this.limit = Math.min(MAX_FRAME_BYTES, ring.maxFrame) - MAX_SCALAR_BYTES;
     this.regsLimit = Math.min(MAX_FRAME_BYTES, ring.maxFrame);
+    this.words = ring.words;
+    this.bytes = ring.data;
   }
 
   /** Writes a request as register words; false (nothing written) when it is too big for them. */
   regs(tid: number, seq: number, op: number, cap: number, args: RequestArgs): boolean {
     const n = args.frameBytes();
     if (n > this.regsLimit) return false;
-    const at = this.backlog.length === 0 ? this.ring.claim(n) : -1;
-    if (at >= 0) {
-      args.write(this.ring.words, this.ring.data, at, tid, seq, op, cap);
-      this.ring.publish();
-    } else {
-      const frame = new Uint8Array((n + 3) & ~3);
-      args.write(new Uint32Array(frame.buffer), frame, 0, tid, seq, op, cap);
-      this.backlog.push(frame.subarray(0, n));
-    }
+    const at = this.place(n);
+    args.write(this.words, this.bytes, at, tid, seq, op, cap);
+    this.commit(n);
     return true;
+  }
+
+  /** Where the frame being written goes: the ring, or a backlog frame of its own. */
+  private words: Uint32Array;
+  private bytes: Uint8Array;
+  private inRing = false;
+
+  /** Makes room for a register frame of `n` bytes (words, bytes: where); returns its offset there. */
+  private place(n: number): number {
+    const at = this.backlog.length === 0 ? this.ring.claim(n) : -1;
+    this.inRing = at >= 0;
+    if (this.inRing) {
+      this.words = this.ring.words;
+      this.bytes = this.ring.data;
+      return at;
+    }
+    this.bytes = new Uint8Array((n + 3) & ~3);
+    this.words = new Uint32Array(this.bytes.buffer);
+    return 0;
+  }
+
+  /** Publishes the register frame just written, or queues it until there is room. */
+  private commit(n: number): void {
+    if (this.inRing) this.ring.publish();
+    else this.backlog.push(this.bytes.subarray(0, n));
   }
 
   /** The most bytes of a register frame: more goes tagged, within the encoder's limit. */
@@ -77,15 +98,9 @@ export class FrameWriter {
     if (status === Status.Ok && isReceived(value)) {
       const n = receivedBytes(value);
       if (n <= this.regsLimit) {
-        const at = this.backlog.length === 0 ? this.ring.claim(n) : -1;
-        if (at >= 0) {
-          writeReceived(this.ring.words, this.ring.data, at, tid, seq, value);
-          this.ring.publish();
-        } else {
-          const frame = new Uint8Array((n + 3) & ~3);
-          writeReceived(new Uint32Array(frame.buffer), frame, 0, tid, seq, value);
-          this.backlog.push(frame.subarray(0, n));
-        }
+        const at = this.place(n);
+        writeReceived(this.words, this.bytes, at, tid, seq, value);
+        this.commit(n);
         return;
       }
     }

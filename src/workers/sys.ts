@@ -9,7 +9,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
-import { RequestArgs } from '../ipc/regs.ts';
+import { isWord, RequestArgs } from '../ipc/regs.ts';
 import { type Identity, Op } from '../kernel/abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
 
@@ -78,11 +78,6 @@ function slotsOf(options: unknown): unknown {
   return typeof options === 'object' && options !== null ? (options as RecvOptions).slots : undefined;
 }
 
-/** A caddr that a register word can carry. */
-function isCapWord(cap: unknown): cap is number {
-  return typeof cap === 'number' && (cap & 0x7fffffff) === cap;
-}
-
 function cloneArg(arg: unknown): unknown {
   if (arg === undefined) return undefined;
   try {
@@ -117,7 +112,7 @@ export class Sys {
    */
   private regs(op: number, cap: unknown, msg?: unknown, slots?: unknown): Promise<unknown> | null {
     try {
-      if (!isCapWord(cap) || !this.args.take(msg, slots, encodeText)) return null;
+      if (!isWord(cap) || !this.args.take(msg, slots, encodeText)) return null;
     } catch (error) {
       return Promise.reject(error); // a getter of the message threw: the call fails as an async one would
     }

@@ -129,6 +129,32 @@ describe('register frames', () => {
     expect(requests).toEqual([null]);
   });
 
+  it('wait in order behind a full ring, and reach the kernel whole once there is room', () => {
+    const channel = Channel.create(0, 1 << 12);
+    const writer = requestWriter(channel);
+    const args = new RequestArgs();
+    const sent: string[] = [];
+    for (let i = 0; writer.waiting < 3; i++) {
+      const text = `message ${i} `.repeat(40);
+      args.take({ label: i, data: text }, [i], encode);
+      writer.regs(1, i, Op.Send, 1, args);
+      sent.push(text);
+    }
+    const got: string[] = [];
+    const reader = new RequestReader(channel);
+    const take = (_tid: number, seq: number, request: unknown) => {
+      const r = request as RegsRequest;
+      expect([r.msg.label, r.slots]).toEqual([seq, [seq]]);
+      got.push(new TextDecoder().decode(r.msg.data));
+    };
+    while (got.length < sent.length) {
+      reader.read(take);
+      writer.retry();
+    }
+    expect(got).toEqual(sent);
+    expect(writer.waiting).toBe(0);
+  });
+
   it('reuse one record per channel until the kernel keeps one, which then owns its data', () => {
     const channel = Channel.create(0, 1 << 12);
     const writer = requestWriter(channel);
