@@ -10,6 +10,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { isWord, RequestArgs } from '../ipc/regs.ts';
+import type { Received, Requests, Results } from '../ipc/syscalls.ts';
 import { type Identity, Op } from '../kernel/abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
 
@@ -22,13 +23,7 @@ export interface Message {
   caps?: Array<CAddr | { cap: CAddr; move: true }>;
 }
 
-export interface Received {
-  label: number;
-  data: Uint8Array;
-  /** The landing slots that received capabilities, in order. */
-  caps: CAddr[];
-  badge: number;
-}
+export type { Received };
 
 export interface RecvOptions {
   /** Null slots offered for capabilities the sender attaches. */
@@ -102,65 +97,66 @@ export class Sys {
   /** The register words of this task's calls, reused (one call is written at a time). */
   private readonly args = new RequestArgs();
 
-  private request(request: Record<string, unknown>): Promise<unknown> {
-    return this.runtime.call(this.tid, request);
+  /** A call as a tagged frame: its fields as given, for the kernel to check. */
+  private request<O extends keyof Requests & keyof Results>(op: O, fields: Requests[O]): Promise<Results[O]> {
+    return this.runtime.call(this.tid, { ...fields, op }) as Promise<Results[O]>;
   }
 
   /**
    * A call as register words (regs.ts), or null when an argument is not a
    * plain word and the call must go tagged, for the kernel to see as given.
    */
-  private regs(op: number, cap: unknown, msg?: unknown, slots?: unknown): Promise<unknown> | null {
+  private regs<O extends keyof Results>(op: O, cap: unknown, msg?: unknown, slots?: unknown): Promise<Results[O]> | null {
     try {
       if (!isWord(cap) || !this.args.take(msg, slots, encodeText)) return null;
     } catch (error) {
       return Promise.reject(error); // a getter of the message threw: the call fails as an async one would
     }
-    return this.runtime.callRegs(this.tid, op, cap, this.args);
+    return this.runtime.callRegs(this.tid, op, cap, this.args) as Promise<Results[O]> | null;
   }
 
   identify(cap: CAddr): Promise<Identity> {
-    return (this.regs(Op.Identify, cap) ?? this.request({ op: Op.Identify, cap })) as Promise<Identity>;
+    return this.regs(Op.Identify, cap) ?? this.request(Op.Identify, { cap });
   }
 
   async alloc(mem: CAddr, type: number, dest: Dest, options: { size?: number; count?: number } = {}): Promise<void> {
-    await this.request({ ...options, cap: mem, type, dest, op: Op.Alloc });
+    await this.request(Op.Alloc, { ...options, cap: mem, type, dest });
   }
 
   freePages(mem: CAddr): Promise<number> {
-    return (this.regs(Op.FreePages, mem) ?? this.request({ op: Op.FreePages, cap: mem })) as Promise<number>;
+    return this.regs(Op.FreePages, mem) ?? this.request(Op.FreePages, { cap: mem });
   }
 
   async copy(dest: Dest, src: CAddr, options: { rights?: number; badge?: number } = {}): Promise<void> {
-    await this.request({ ...options, cap: src, dest, op: Op.Copy });
+    await this.request(Op.Copy, { ...options, cap: src, dest });
   }
 
   async move(dest: Dest, src: CAddr): Promise<void> {
-    await this.request({ op: Op.Move, cap: src, dest });
+    await this.request(Op.Move, { cap: src, dest });
   }
 
   async destroy(...caps: Dest[]): Promise<void> {
-    await this.request({ op: Op.Destroy, caps });
+    await this.request(Op.Destroy, { caps });
   }
 
   send(ep: CAddr, msg?: Message): Promise<void> {
-    return (this.regs(Op.Send, ep, msg) ?? this.request({ op: Op.Send, cap: ep, msg: wireMessage(msg) })) as Promise<void>;
+    return this.regs(Op.Send, ep, msg) ?? this.request(Op.Send, { cap: ep, msg: wireMessage(msg) });
   }
 
   nbsend(ep: CAddr, msg?: Message): Promise<void> {
-    return (this.regs(Op.NbSend, ep, msg) ?? this.request({ op: Op.NbSend, cap: ep, msg: wireMessage(msg) })) as Promise<void>;
+    return this.regs(Op.NbSend, ep, msg) ?? this.request(Op.NbSend, { cap: ep, msg: wireMessage(msg) });
   }
 
   recv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
-    return (this.regs(Op.Recv, ep, undefined, slotsOf(options)) ?? this.request({ ...options, cap: ep, op: Op.Recv })) as Promise<Received>;
+    return this.regs(Op.Recv, ep, undefined, slotsOf(options)) ?? this.request(Op.Recv, { ...options, cap: ep });
   }
 
   nbrecv(ep: CAddr, options: RecvOptions = {}): Promise<Received> {
-    return (this.regs(Op.NbRecv, ep, undefined, slotsOf(options)) ?? this.request({ ...options, cap: ep, op: Op.NbRecv })) as Promise<Received>;
+    return this.regs(Op.NbRecv, ep, undefined, slotsOf(options)) ?? this.request(Op.NbRecv, { ...options, cap: ep });
   }
 
   call(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
-    return (this.regs(Op.Call, ep, msg, slotsOf(options)) ?? this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.Call })) as Promise<Received>;
+    return this.regs(Op.Call, ep, msg, slotsOf(options)) ?? this.request(Op.Call, { ...options, cap: ep, msg: wireMessage(msg) });
   }
 
   /**
@@ -169,44 +165,44 @@ export class Sys {
    * or the caller is gone) the message is dropped and the receive goes ahead.
    */
   replyRecv(ep: CAddr, msg?: Message, options: RecvOptions = {}): Promise<Received> {
-    return (this.regs(Op.ReplyRecv, ep, msg, slotsOf(options)) ??
-      this.request({ ...options, cap: ep, msg: wireMessage(msg), op: Op.ReplyRecv })) as Promise<Received>;
+    return this.regs(Op.ReplyRecv, ep, msg, slotsOf(options)) ??
+      this.request(Op.ReplyRecv, { ...options, cap: ep, msg: wireMessage(msg) });
   }
 
   reply(msg?: Message): Promise<void> {
-    return (this.regs(Op.Reply, 0, msg) ?? this.request({ op: Op.Reply, msg: wireMessage(msg) })) as Promise<void>;
+    return this.regs(Op.Reply, 0, msg) ?? this.request(Op.Reply, { msg: wireMessage(msg) });
   }
 
   async storeReply(dest: Dest): Promise<void> {
-    await this.request({ op: Op.StoreReply, dest });
+    await this.request(Op.StoreReply, { dest });
   }
 
   signal(n: CAddr): Promise<void> {
-    return (this.regs(Op.Signal, n) ?? this.request({ op: Op.Signal, cap: n })) as Promise<void>;
+    return this.regs(Op.Signal, n) ?? this.request(Op.Signal, { cap: n });
   }
 
   wait(n: CAddr): Promise<number> {
-    return (this.regs(Op.Wait, n) ?? this.request({ op: Op.Wait, cap: n })) as Promise<number>;
+    return this.regs(Op.Wait, n) ?? this.request(Op.Wait, { cap: n });
   }
 
   poll(n: CAddr): Promise<number> {
-    return (this.regs(Op.Poll, n) ?? this.request({ op: Op.Poll, cap: n })) as Promise<number>;
+    return this.regs(Op.Poll, n) ?? this.request(Op.Poll, { cap: n });
   }
 
   async configure(task: CAddr, options: { cspace: CAddr; vspace?: CAddr; fault?: CAddr }): Promise<void> {
-    await this.request({ ...options, cap: task, op: Op.Configure });
+    await this.request(Op.Configure, { ...options, cap: task });
   }
 
   async start(task: CAddr, program: string | URL, arg?: unknown, options: { thread?: 'pool' | 'dedicated' } = {}): Promise<void> {
-    await this.request({ ...options, cap: task, program: programUrl(program, this.program), arg: cloneArg(arg), op: Op.Start });
+    await this.request(Op.Start, { ...options, cap: task, program: programUrl(program, this.program), arg: cloneArg(arg) });
   }
 
   async suspend(task: CAddr): Promise<void> {
-    await this.request({ op: Op.Suspend, cap: task });
+    await this.request(Op.Suspend, { cap: task });
   }
 
   async resume(task: CAddr): Promise<void> {
-    await this.request({ op: Op.Resume, cap: task });
+    await this.request(Op.Resume, { cap: task });
   }
 
   /** Ends the calling task with `code`; the promise never settles. */
@@ -216,19 +212,19 @@ export class Sys {
   }
 
   yield(): Promise<void> {
-    return (this.regs(Op.Yield, 0) ?? this.request({ op: Op.Yield })) as Promise<void>;
+    return this.regs(Op.Yield, 0) ?? this.request(Op.Yield, {});
   }
 
   async map(cap: CAddr, vspace: CAddr, vaddr: number, options: { write?: boolean } = {}): Promise<void> {
-    await this.request({ ...options, cap, vspace, vaddr, op: Op.Map });
+    await this.request(Op.Map, { ...options, cap, vspace, vaddr });
   }
 
   async unmap(vspace: CAddr, vaddr: number): Promise<void> {
-    await this.request({ op: Op.Unmap, cap: vspace, vaddr });
+    await this.request(Op.Unmap, { cap: vspace, vaddr });
   }
 
   read(vaddr: number, n: number): Promise<Uint8Array> {
-    return this.request({ op: Op.Read, vaddr, n }) as Promise<Uint8Array>;
+    return this.request(Op.Read, { vaddr, n });
   }
 
   /**
@@ -238,15 +234,15 @@ export class Sys {
    * is cooperative (see the README's threat model).
    */
   async view(vaddr: number, n: number): Promise<Uint8Array> {
-    const { phys, length } = (await this.request({ op: Op.View, vaddr, n })) as { phys: number; length: number };
+    const { phys, length } = await this.request(Op.View, { vaddr, n });
     return new Uint8Array(this.runtime.memory, phys, length);
   }
 
   async write(vaddr: number, bytes: Uint8Array): Promise<void> {
-    await this.request({ op: Op.Write, vaddr, bytes });
+    await this.request(Op.Write, { vaddr, bytes });
   }
 
   async print(console: CAddr, text: string): Promise<void> {
-    await this.request({ op: Op.Print, cap: console, text });
+    await this.request(Op.Print, { cap: console, text });
   }
 }
