@@ -80,6 +80,7 @@ export class RequestArgs {
         this.label = label;
       }
       if (typeof data === 'string') this.data = encode(data);
+      else if (data instanceof Uint8Array) this.data = data;
       else if (ArrayBuffer.isView(data)) this.data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       else if (data !== undefined) return false;
       if (this.data.length > MSG_MAX_BYTES) return false;
