@@ -54,11 +54,22 @@ export function boot(options: BootOptions): Promise<System> {
   return bootOn(KERNEL_THREAD, options);
 }
 
+/** How long the host waits for the kernel thread. */
+export interface HostLimits {
+  /** For an answer to boot, stats, check, snapshot or the trace: past it the kernel thread is taken to be wedged. */
+  answerMs: number;
+  /** For the kernel thread to stop cleanly at shutdown, before it is terminated. */
+  stopMs: number;
+}
+
+const LIMITS: HostLimits = { answerMs: 60_000, stopMs: 5_000 };
+
 /**
  * boot() with the kernel thread's entry module named (tests start a kernel
- * thread that fails, to see that every host call still answers).
+ * thread that fails or wedges, to see that every host call still answers),
+ * and how long the host waits for it.
  */
-export async function bootOn(kernelEntry: string, options: BootOptions): Promise<System> {
+export async function bootOn(kernelEntry: string, options: BootOptions, limits: HostLimits = LIMITS): Promise<System> {
   const config = checkOptions(options);
   const sink = options.console ?? writeLine;
   const { port1: events, port2 } = new MessageChannel();
@@ -116,7 +127,20 @@ export async function bootOn(kernelEntry: string, options: BootOptions): Promise
     settle({ code: 1, fault });
     lose(new Error(fault.message));
   });
-  const ask = <T>(call: () => Promise<T>): Promise<T> => (gone ? Promise.reject(gone) : Promise.race([call(), whenGone]));
+  // A kernel thread that is alive but never answers (a kernel bug that
+  // loops) must not hang the host either: past the limit a call rejects.
+  const ask = <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    if (gone) return Promise.reject(gone);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the kernel thread did not answer ${what} within ${limits.answerMs / 1000} s: it is wedged (a kernel bug)`)),
+        limits.answerMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([call(), whenGone, late]).finally(() => clearTimeout(timer));
+  };
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -124,14 +148,14 @@ export async function bootOn(kernelEntry: string, options: BootOptions): Promise
       shuttingDown = true;
       if (options.trace !== undefined) {
         try {
-          const trace = await ask(() => control.trace());
+          const trace = await ask('for the trace', () => control.trace());
           if (trace !== null) await writeFile(options.trace, trace);
         } catch (error) {
           process.stderr.write(`caduceus: could not write the trace to ${options.trace}: ${(error as Error).message}\n`);
         }
       }
       try {
-        await Promise.race([ask(() => control.shutdown()), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        await Promise.race([ask('shutdown', () => control.shutdown()), new Promise((resolve) => setTimeout(resolve, limits.stopMs).unref())]);
       } catch {
         // the kernel thread is already gone
       }
@@ -145,16 +169,16 @@ export async function bootOn(kernelEntry: string, options: BootOptions): Promise
   };
 
   try {
-    await ask(() => control.boot(config));
+    await ask('boot', () => control.boot(config));
   } catch (error) {
     await shutdown();
     throw new BootError(error instanceof Error ? error.message : String(error));
   }
   return {
     exited,
-    stats: () => ask(() => control.stats() as Promise<SystemStats>),
-    check: () => ask(() => control.check()),
-    snapshot: () => ask(() => control.snapshot()),
+    stats: () => ask('stats()', () => control.stats() as Promise<SystemStats>),
+    check: () => ask('check()', () => control.check()),
+    snapshot: () => ask('snapshot()', () => control.snapshot()),
     shutdown,
   };
 }

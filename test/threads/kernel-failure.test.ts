@@ -26,6 +26,23 @@ describe('a kernel thread that fails', () => {
     await system.shutdown(); // idempotent
   });
 
+  it('that wedges: host calls reject past their limit, saying so, and shutdown still ends it', async () => {
+    const lines: string[] = [];
+    const system = await bootOn(
+      fixture('wedged-kernel.ts').href,
+      { init: fixture('idle-init.ts'), threads: 1, console: (l) => lines.push(l) },
+      { answerMs: 5_000, stopMs: 500 }, // 5 s: boot must still be answered on a loaded machine
+    );
+    await expect.poll(() => lines, { timeout: 20_000 }).toEqual(['idle']);
+    // The kernel thread takes host calls in order: the check wedges it before stats is read.
+    await Promise.all([
+      expect(system.check()).rejects.toThrow('the kernel thread did not answer check() within 5 s: it is wedged (a kernel bug)'),
+      expect(system.stats()).rejects.toThrow(/did not answer stats\(\) within 5 s/),
+    ]);
+    await system.shutdown();
+    expect((await system.exited).fault?.name).toBe('Shutdown');
+  });
+
   it('after a normal shutdown, host calls reject instead of hanging', async () => {
     const system = await bootOn(fixture('failing-kernel.ts').href, { init: fixture('idle-init.ts'), threads: 1, console: () => {} });
     await system.shutdown();
