@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { isWord, RequestArgs } from '../ipc/regs.ts';
 import type { Received, Requests, Results } from '../ipc/syscalls.ts';
-import { type Identity, Op } from '../kernel/abi.ts';
+import { Errno, type Identity, KernelError, Op } from '../kernel/abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
 
 export type CAddr = number;
@@ -53,7 +53,7 @@ export function programUrl(program: unknown, base: string): unknown {
   if (/^[a-z][a-z0-9+.-]*:/i.test(program) && !/^[a-z]:[\\/]/i.test(program)) return program;
   if (isAbsolute(program)) return pathToFileURL(program).href;
   if (!base.startsWith('file:')) {
-    throw new TypeError(`start: the relative program path '${program}' has no file to be relative to (the calling task's program is ${base}); pass a URL or an absolute path`);
+    throw new TypeError(`the relative program path '${program}' has no file to be relative to (the calling task's program is ${base}); pass a URL or an absolute path`);
   }
   // As a path, not a URL: '#', '?' and '%' in it are file name characters.
   return pathToFileURL(resolve(dirname(fileURLToPath(base)), program)).href;
@@ -194,7 +194,23 @@ export class Sys {
   }
 
   async start(task: CAddr, program: string | URL, arg?: unknown, options: { thread?: 'pool' | 'dedicated' } = {}): Promise<void> {
-    await this.request(Op.Start, { ...options, cap: task, program: programUrl(program, this.program), arg: cloneArg(arg) });
+    let url: unknown;
+    let unresolved: Error | undefined;
+    try {
+      url = programUrl(program, this.program);
+    } catch (error) {
+      // A relative path with no file to be relative to: sent as no program
+      // at all, so the kernel still checks the Task cap first, and its
+      // EINVAL for the program says why.
+      unresolved = error as Error;
+      url = '';
+    }
+    try {
+      await this.request(Op.Start, { ...options, cap: task, program: url, arg: cloneArg(arg) });
+    } catch (error) {
+      if (unresolved && error instanceof KernelError && error.errno === Errno.EINVAL) throw new KernelError(Errno.EINVAL, unresolved.message);
+      throw error;
+    }
   }
 
   async suspend(task: CAddr): Promise<void> {

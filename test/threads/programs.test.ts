@@ -50,3 +50,32 @@ it('a child that cannot be loaded and has no fault Endpoint is reported on the h
   expect(r.code).toBe(0);
   expect(r.stderr).toMatch(/caduceus: task 0x[0-9a-f]+ faulted with no fault Endpoint: Error: cannot load the program file:\/\/\S+\/test\/fixtures\/programs\/no-such-child\.ts: /);
 });
+
+it('a task whose program is not a file gets its Task cap checked first, then EINVAL saying why a relative path cannot be used', async () => {
+  // Init as a data: URL module: no file for './child.ts' to be relative to.
+  const init = `data:text/javascript,${encodeURIComponent(`
+    const outcome = (p) => p.then(() => 'OK', (e) => e.message);
+    export default { [Symbol.for('caduceus.task')]: async (sys, boot) => {
+      const mem = boot.memory[0].cap;
+      const badCap = await outcome(sys.start(900, './child.ts'));
+      await sys.alloc(mem, 4, 100); // a Task
+      await sys.alloc(mem, 2, 101, { size: 1 }); // its CSpace
+      await sys.configure(100, { cspace: 101 });
+      const relative = await outcome(sys.start(100, './child.ts'));
+      const after = await sys.identify(100).then((i) => i.state, (e) => e.message);
+      return { badCap, relative, after };
+    } };
+  `)}`;
+  const { boot } = await import('../../src/index.ts');
+  const system = await boot({ init, threads: 1, console: () => {} });
+  try {
+    const status = await system.exited;
+    expect(status.fault).toBeUndefined();
+    const value = status.value as { badCap: string; relative: string; after: string };
+    expect(value.badCap).toMatch(/^EBADF/);
+    expect(value.relative).toBe(`EINVAL: the relative program path './child.ts' has no file to be relative to (the calling task's program is ${init}); pass a URL or an absolute path`);
+    expect(value.after).toBe('inactive'); // nothing started, and the task goes on calling
+  } finally {
+    await system.shutdown();
+  }
+});
