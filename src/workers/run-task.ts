@@ -36,7 +36,7 @@ export const currentTask = new AsyncLocalStorage<Owner>();
 let soleTask: Owner | undefined;
 
 /** The task an error that escaped every await came from, if known. */
-export function ownerOfEscape(): Owner | undefined {
+function ownerOfEscape(): Owner | undefined {
   return currentTask.getStore() ?? soleTask;
 }
 
