@@ -1,4 +1,7 @@
-// A compact tagged encoding for system call arguments and results. It carries
+// A tagged encoding for the system calls and answers that do not go as
+// register words (regs.ts, answers.ts): start and exit, whose arguments are
+// structured values, any call with an argument that is not a plain word,
+// and any answer of no register form. It carries
 // exactly the plain values a call is made of (numbers, strings, bytes, arrays,
 // plain objects, undefined/null/booleans) and keeps malformed input
 // malformed: a function, a symbol, a bigint, a cycle, or a string or byte
@@ -13,8 +16,8 @@
 // its errno in the documented order (a bad invoked cap is still EBADF).
 //
 // Layout: one tag byte, then the payload. Integers, lengths and counts are
-// little-endian. An object is its keys and values, then a 0 byte; keys the
-// system call interface uses are one byte (1..254), others 255 and a string.
+// little-endian. An object is, for each key, a 1 byte, the key as a string
+// and its value; then a 0 byte.
 
 import { MAX_COPY_BYTES, MAX_PRINT_BYTES } from '../kernel/abi.ts';
 
@@ -35,15 +38,8 @@ const Tag = {
   Oversize: 11,
 } as const;
 
-/** Keys of the system call interface, one byte each on the wire. */
-const KEYS = [
-  'op', 'cap', 'dest', 'type', 'size', 'count', 'rights', 'badge', 'caps', 'cspace', 'slot', 'vspace',
-  'fault', 'label', 'data', 'slots', 'move', 'msg', 'write', 'vaddr', 'n', 'bytes', 'text', 'program',
-  'arg', 'thread', 'code', 'value', 'error', 'name', 'message', 'stack', 'phys', 'pages', 'refs', 'radix',
-  'task', 'state', 'word', 'tid', 'kind',
-] as const;
-const KEY_IDS = new Map<string, number>(KEYS.map((k, i) => [k, i + 1]));
-const LONG_KEY = 0xff;
+/** Before each key of an object; END_OF_OBJECT after the last. */
+const KEY = 1;
 const END_OF_OBJECT = 0;
 
 /**
@@ -222,15 +218,10 @@ export class Encoder {
     for (const key in v) {
       if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
       if (++keys > MAX_ITEMS) return false;
-      const id = KEY_IDS.get(key);
-      if (id !== undefined) this.u8(id);
-      else {
-        // Long keys are rare (the interface's keys are one byte), so measuring them costs little.
-        const n = Buffer.byteLength(key);
-        if (n > MAX_KEY_BYTES || this.pos + 6 + n > this.limit) return false;
-        this.u8(LONG_KEY);
-        this.string(key);
-      }
+      const n = Buffer.byteLength(key);
+      if (n > MAX_KEY_BYTES || this.pos + 6 + n > this.limit) return false;
+      this.u8(KEY);
+      this.string(key);
       this.value((v as Record<string, unknown>)[key], depth + 1, path);
       if (this.pos >= this.limit) return false; // no room left for the end byte
     }
@@ -305,9 +296,10 @@ export class Decoder {
       case Tag.Object: {
         const out: Record<string, unknown> = {};
         for (;;) {
-          const id = this.u8();
-          if (id === END_OF_OBJECT) return out;
-          const key = id === LONG_KEY ? (this.value() as string) : KEYS[id - 1];
+          const marker = this.u8();
+          if (marker === END_OF_OBJECT) return out;
+          const key = marker === KEY ? this.value() : undefined;
+          if (typeof key !== 'string') throw new Error(`wire: a malformed key at byte ${this.pos}`);
           const v = this.value();
           // A key named __proto__ stays an ordinary property: no prototype games.
           if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });

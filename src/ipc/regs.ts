@@ -1,49 +1,68 @@
-// Register frames: the fixed word layout of the system calls a steady-state
-// program makes most (identify, freePages, the Endpoint calls, the
-// Notification calls, yield) and of the message an Endpoint call receives.
-// The task side writes these words straight into its request ring; the
-// kernel reads them into one request record per channel, reused from call
-// to call, and answers a received message the same way. Every other call,
-// and any call whose arguments are not plain words (a cap that is not a
-// small integer, a label out of range, too many caps or slots, data too
-// long), goes as a tagged frame (codec.ts), so the kernel still sees a
-// malformed argument as it was and answers it as docs/semantics.md §12 says.
+// Register frames: the fixed word layout of every system call but start and
+// exit (whose arguments are structured values), and of the answers a call
+// gets back. The task side writes these words straight into its request
+// ring; the kernel reads them into one request record per channel, reused
+// from call to call, and answers in words too. A call whose arguments are not
+// plain words (a cap that is not a small integer, a label out of range, too
+// many caps or slots, data too long, a destination of an odd shape) goes as
+// a tagged frame (codec.ts), so the kernel still sees a malformed argument as
+// it was and answers it as docs/semantics.md §12 says.
 //
 // Request, after the frame's tid and seq words (all words little-endian u32):
 //
-//   word 2  0xF0 | op << 8 | caps << 16 | slots << 24
+//   word 2  0xF0 | op << 8 | list << 16 | slots << 20 | present << 24
 //   word 3  cap (the invoked caddr; 0 when the op has none)
-//   word 4  message label
-//   word 5  message data length in bytes
-//   then    one word per attached cap (bit 31 set: move it), one word per
-//           landing slot, then the data bytes
+//   word 4  message label (0 when the op sends no message)
+//   word 5  data length in bytes
+//   then    the op's argument words (syscalls.ts ARG_WORDS; a destination
+//           takes two: a caddr and 0, or a CSpace caddr and slot + 1;
+//           present bit i: argument i was given), one word per listed cap
+//           (a message's caps, bit 31 set: move it; destroy's caps), one
+//           word per landing slot, then the data bytes (a message's data,
+//           write's bytes, print's text in UTF-8)
 //
-// Received message, after the response's tid, seq and status words:
-//
-//   word 3  0xF1 | caps << 8
-//   word 4  label, word 5 badge, word 6 data length
-//   then    one word per landing slot that received a cap, then the data
+// Answers are register words too: see answers.ts.
 //
 // A kernel reading a register frame trusts none of it: counts past what the
-// frame holds make the request malformed (EINVAL), and every word goes
+// frame holds, present bits past the op's arguments, and a boolean that is
+// neither 0 nor 1 make the request malformed (EINVAL); every word goes
 // through the same checks as a tagged request's values.
 
-import { MSG_MAX_BYTES, MSG_MAX_CAPS } from '../kernel/abi.ts';
+import { MAX_PRINT_BYTES, MSG_MAX_BYTES, MSG_MAX_CAPS, Op, type OpCode } from '../kernel/abi.ts';
+import { MAX_WIRE_BYTES } from './codec.ts';
+import { ARG_WORDS, type WordKind } from './syscalls.ts';
 
 /** Byte 8 of a request frame (the tag of a tagged request) marking register words. */
 export const REQUEST_REGS = 0xf0;
-/** Byte 12 of a response frame (the tag of a tagged value) marking a received message. */
-export const RECEIVED_REGS = 0xf1;
 const MOVE = 0x80000000;
+/** The most caps or slots a frame's four-bit counts hold. */
+const MAX_LIST = 15;
 /** Bytes of a request's fixed words (tid, seq, header, cap, label, length). */
 const REQUEST_FIXED = 24;
-/** Bytes of a received message's fixed words (tid, seq, status, header, label, badge, length). */
-const RECEIVED_FIXED = 28;
-const EMPTY = new Uint8Array(0);
+/** No bytes. */
+export const EMPTY = new Uint8Array(0);
+type Layout = ReadonlyArray<readonly [string, WordKind]>;
+const NO_ARGS: Layout = [];
+
+/** Each op's argument layout, and the words it takes, by op code. */
+const layouts: Layout[] = [];
+const layoutWords: number[] = [];
+for (let op = 0; op < 256; op++) {
+  const layout: Layout = (ARG_WORDS as Partial<Record<number, Layout>>)[op] ?? NO_ARGS;
+  layouts.push(layout);
+  layoutWords.push(layout.reduce((n, [, kind]) => n + (kind === 'dest' ? 2 : 1), 0));
+}
+/** Every argument field a register frame can fill, besides the message's. */
+const ARG_FIELDS = [...new Set(layouts.flatMap((layout) => layout.map(([name]) => name))), 'caps', 'bytes', 'text'];
 
 /** A caddr that fits a word with bit 31 free (the move bit of an attached cap). */
 export function isWord(value: unknown): value is number {
   return typeof value === 'number' && (value & 0x7fffffff) === value;
+}
+
+/** A number that is a u32 word. */
+export function isU32(value: unknown): value is number {
+  return typeof value === 'number' && value >>> 0 === value;
 }
 
 /** The words of an attached cap (bit 31: move), or -1 when it is not plain. */
@@ -55,23 +74,41 @@ function capWord(entry: unknown): number {
   return move === true ? (cap | MOVE) >>> 0 : cap;
 }
 
+/** Bytes of a view's window, or null when `value` is not an ArrayBuffer view. */
+function bytesOf(value: unknown): Uint8Array | null {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return null;
+}
+
 /**
  * A call's arguments as register words, checked for form only (the kernel
- * checks their meaning). Filled by `take`, which returns false when some
+ * checks their meaning). Filled by `take` (a message and landing slots) or
+ * `takeFields` (any other op's fields), which return false when some
  * argument must go as a tagged frame instead.
  */
 export class RequestArgs {
   label = 0;
   data: Uint8Array = EMPTY;
+  /** The listed caps: a message's (bit 31: move) or destroy's. */
   readonly caps: number[] = [];
   readonly slots: number[] = [];
+  /** The op's argument words, and a bit per argument given. */
+  readonly words: number[] = [];
+  present = 0;
+
+  private clear(): void {
+    this.caps.length = 0;
+    this.slots.length = 0;
+    this.words.length = 0;
+    this.present = 0;
+    this.label = 0;
+    this.data = EMPTY;
+  }
 
   /** Takes a message (undefined, or an object with label, data and caps) and landing slots. */
   take(msg: unknown, slots: unknown, encode: (text: string) => Uint8Array): boolean {
-    this.caps.length = 0;
-    this.slots.length = 0;
-    this.label = 0;
-    this.data = EMPTY;
+    this.clear();
     if (msg !== undefined) {
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return false;
       const { label, data, caps } = msg as { label?: unknown; data?: unknown; caps?: unknown };
@@ -80,9 +117,11 @@ export class RequestArgs {
         this.label = label;
       }
       if (typeof data === 'string') this.data = encode(data);
-      else if (data instanceof Uint8Array) this.data = data;
-      else if (ArrayBuffer.isView(data)) this.data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      else if (data !== undefined) return false;
+      else if (data !== undefined) {
+        const bytes = bytesOf(data);
+        if (bytes === null) return false;
+        this.data = bytes;
+      }
       if (this.data.length > MSG_MAX_BYTES) return false;
       if (caps !== undefined) {
         if (!Array.isArray(caps) || caps.length > MSG_MAX_CAPS) return false;
@@ -103,9 +142,68 @@ export class RequestArgs {
     return true;
   }
 
+  /**
+   * Takes the fields of a call that sends no message, by its op's argument
+   * words (syscalls.ts ARG_WORDS), plus destroy's caps, write's bytes and
+   * print's text.
+   */
+  takeFields(op: OpCode, fields: Readonly<Record<string, unknown>>, encode: (text: string) => Uint8Array): boolean {
+    this.clear();
+    const layout = layouts[op];
+    for (let i = 0; i < layout.length; i++) {
+      const [name, kind] = layout[i];
+      const value = fields[name];
+      if (value === undefined) {
+        this.words.push(0);
+        if (kind === 'dest') this.words.push(0);
+        continue;
+      }
+      this.present |= 1 << i;
+      if (!this.argument(kind, value)) return false;
+    }
+    if (op === Op.Destroy) {
+      const { caps } = fields;
+      if (!Array.isArray(caps) || caps.length > MAX_LIST) return false;
+      for (const cap of caps) {
+        if (!isWord(cap)) return false;
+        this.caps.push(cap);
+      }
+    } else if (op === Op.Write) {
+      const bytes = bytesOf(fields.bytes);
+      if (bytes === null || bytes.length > MAX_WIRE_BYTES) return false;
+      this.data = bytes;
+    } else if (op === Op.Print) {
+      if (typeof fields.text !== 'string' || fields.text.length > MAX_PRINT_BYTES) return false;
+      this.data = encode(fields.text);
+      if (this.data.length > MAX_PRINT_BYTES) return false;
+    }
+    return true;
+  }
+
+  /** One argument's words; false when it is not of its kind's plain form. */
+  private argument(kind: WordKind, value: unknown): boolean {
+    if (kind === 'u32') {
+      if (!isU32(value)) return false;
+      this.words.push(value);
+    } else if (kind === 'bool') {
+      if (typeof value !== 'boolean') return false;
+      this.words.push(value ? 1 : 0);
+    } else if (isWord(value)) {
+      this.words.push(value, 0);
+    } else {
+      // A slot of a named CSpace: own fields only, as a tagged frame sends them.
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+      if (!Object.hasOwn(value, 'cspace') || !Object.hasOwn(value, 'slot')) return false;
+      const { cspace, slot } = value as { cspace: unknown; slot: unknown };
+      if (!isWord(cspace) || !isWord(slot)) return false;
+      this.words.push(cspace, slot + 1);
+    }
+    return true;
+  }
+
   /** Bytes of the request frame these arguments make. */
   frameBytes(): number {
-    return REQUEST_FIXED + 4 * (this.caps.length + this.slots.length) + this.data.length;
+    return REQUEST_FIXED + 4 * (this.words.length + this.caps.length + this.slots.length) + this.data.length;
   }
 
   /** Writes the frame at byte `at` (a multiple of 4) of `words` / `bytes` (two views of one buffer). */
@@ -113,10 +211,11 @@ export class RequestArgs {
     let w = at >>> 2;
     words[w++] = tid;
     words[w++] = seq;
-    words[w++] = REQUEST_REGS | (op << 8) | (this.caps.length << 16) | (this.slots.length << 24);
+    words[w++] = (REQUEST_REGS | (op << 8) | (this.caps.length << 16) | (this.slots.length << 20) | (this.present << 24)) >>> 0;
     words[w++] = cap;
     words[w++] = this.label;
     words[w++] = this.data.length;
+    for (const a of this.words) words[w++] = a;
     for (const c of this.caps) words[w++] = c;
     for (const s of this.slots) words[w++] = s;
     bytes.set(this.data, w << 2);
@@ -129,25 +228,38 @@ interface MoveEntry {
   move: true;
 }
 
+export const textDecoder = new TextDecoder();
+
 /**
  * The request a register frame decodes to: the shape of a tagged request
- * (op, cap, msg, slots), reused for the next frame of its channel unless the
- * kernel kept it (the call blocked), when it is detached: its data copied out
- * of the ring and a new record made for the next frame.
+ * (op, cap, msg, slots and the op's argument fields, absent ones undefined),
+ * reused for the next frame of its channel unless the kernel kept it (the
+ * call blocked), when it is detached: its data copied out of the ring and a
+ * new record made for the next frame.
  */
 export class RegsRequest {
+  [field: string]: unknown;
   op = 0;
   cap = 0;
   readonly msg: { label: number; data: Uint8Array; caps: Array<number | MoveEntry> } = { label: 0, data: EMPTY, caps: [] };
   readonly slots: number[] = [];
   /** The data is a window on the ring, valid only while its frame is read. */
   private windowed = false;
+  /** Some argument field is set (from an earlier frame, until cleared). */
+  private fieldsSet = false;
   kept = false;
+
+  constructor() {
+    for (const name of ARG_FIELDS) this[name] = undefined;
+  }
 
   /** The kernel keeps this request past its frame: own the data. */
   keep(): void {
     this.kept = true;
-    if (this.windowed) this.msg.data = this.msg.data.slice();
+    if (this.windowed) {
+      this.msg.data = this.msg.data.slice();
+      if (this.bytes instanceof Uint8Array) this.bytes = this.bytes.slice();
+    }
     this.windowed = false;
   }
 
@@ -155,78 +267,62 @@ export class RegsRequest {
   read(words: Uint32Array, bytes: Uint8Array, at: number, length: number): boolean {
     let w = (at >>> 2) + 2;
     const head = words[w++];
-    const caps = (head >>> 16) & 0xff;
-    const slots = head >>> 24;
+    const op = (head >>> 8) & 0xff;
+    const list = (head >>> 16) & 0xf;
+    const slots = (head >>> 20) & 0xf;
+    const present = head >>> 24;
+    const layout = layouts[op];
     const dataLength = words[w + 2];
-    if (length < REQUEST_FIXED || REQUEST_FIXED + 4 * (caps + slots) + dataLength > length) return false;
-    this.op = (head >>> 8) & 0xff;
+    if (length < REQUEST_FIXED || REQUEST_FIXED + 4 * (layoutWords[op] + list + slots) + dataLength > length) return false;
+    if (present >>> layout.length !== 0) return false;
+    this.op = op;
     this.cap = words[w++];
     const msg = this.msg;
     msg.label = words[w++];
     w++;
+    if (this.fieldsSet) {
+      for (const name of ARG_FIELDS) this[name] = undefined;
+      this.fieldsSet = false;
+    }
+    for (let i = 0; i < layout.length; i++) {
+      const kind = layout[i][1];
+      const a = words[w++];
+      const b = kind === 'dest' ? words[w++] : 0;
+      if ((present & (1 << i)) === 0) continue;
+      let value: unknown = a;
+      if (kind === 'bool') {
+        if (a > 1) return false;
+        value = a === 1;
+      } else if (kind === 'dest' && b !== 0) value = { cspace: a, slot: b - 1 };
+      this[layout[i][0]] = value;
+      this.fieldsSet = true;
+    }
     msg.caps.length = 0;
-    for (let i = 0; i < caps; i++) {
-      const word = words[w++];
-      msg.caps.push(word >= MOVE ? { cap: word - MOVE, move: true } : word);
+    if (op === Op.Destroy) {
+      const caps: number[] = [];
+      for (let i = 0; i < list; i++) caps.push(words[w++]);
+      this.caps = caps;
+      this.fieldsSet = true;
+    } else {
+      for (let i = 0; i < list; i++) {
+        const word = words[w++];
+        msg.caps.push(word >= MOVE ? { cap: word - MOVE, move: true } : word);
+      }
     }
     this.slots.length = 0;
     for (let i = 0; i < slots; i++) this.slots.push(words[w++]);
     const start = w << 2;
-    msg.data = dataLength === 0 ? EMPTY : bytes.subarray(start, start + dataLength);
+    const data = dataLength === 0 ? EMPTY : bytes.subarray(start, start + dataLength);
     this.windowed = dataLength > 0;
+    msg.data = EMPTY;
+    if (op === Op.Write) {
+      this.bytes = data;
+      this.fieldsSet = true;
+    } else if (op === Op.Print) {
+      this.text = textDecoder.decode(data.slice());
+      this.windowed = false;
+      this.fieldsSet = true;
+    } else msg.data = data;
     return true;
   }
-}
-
-/** A message as a recv, call or replyRecv answers it. */
-export interface ReceivedValue {
-  label: number;
-  data: Uint8Array;
-  caps: number[];
-  badge: number;
-}
-
-/** Whether an answer's value is a received message, which goes as register words. */
-export function isReceived(value: unknown): value is ReceivedValue {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<ReceivedValue>;
-  if (!isU32(v.label) || !isU32(v.badge) || !(v.data instanceof Uint8Array) || !Array.isArray(v.caps) || v.caps.length > MSG_MAX_CAPS) return false;
-  for (const c of v.caps) if (!isU32(c)) return false;
-  return true;
-}
-
-function isU32(value: unknown): value is number {
-  return typeof value === 'number' && value >>> 0 === value;
-}
-
-/** Bytes of the response frame of a received message. */
-export function receivedBytes(value: ReceivedValue): number {
-  return RECEIVED_FIXED + 4 * value.caps.length + value.data.length;
-}
-
-/** Writes a received message's response frame at byte `at` (a multiple of 4). */
-export function writeReceived(words: Uint32Array, bytes: Uint8Array, at: number, tid: number, seq: number, value: ReceivedValue): void {
-  let w = at >>> 2;
-  words[w++] = tid;
-  words[w++] = seq;
-  words[w++] = 0; // status: success
-  words[w++] = RECEIVED_REGS | (value.caps.length << 8);
-  words[w++] = value.label;
-  words[w++] = value.badge;
-  words[w++] = value.data.length;
-  for (const c of value.caps) words[w++] = c;
-  bytes.set(value.data, w << 2);
-}
-
-/** Reads a received message from its response frame at `at` (the data copied out of the ring). */
-export function readReceived(words: Uint32Array, bytes: Uint8Array, at: number): ReceivedValue {
-  let w = (at >>> 2) + 3;
-  const caps = (words[w++] >>> 8) & 0xff;
-  const label = words[w++];
-  const badge = words[w++];
-  const length = words[w++];
-  const landed: number[] = [];
-  for (let i = 0; i < caps; i++) landed.push(words[w++]);
-  const start = w << 2;
-  return { label, data: bytes.slice(start, start + length), caps: landed, badge };
 }

@@ -1,11 +1,11 @@
-// Every system call as data: the request each operation sends (the fields a
-// tagged frame carries; the hot ones may go as register words instead, see
-// regs.ts) and the value each answers with. Argument fields are `unknown`:
+// Every system call as data: the request each operation sends, the value
+// each answers with, and the register words its arguments travel in
+// (regs.ts). Argument fields are `unknown`:
 // a task may pass anything, and the kernel checks it all (docs/semantics.md
 // §12). `sys` (src/workers/sys.ts) builds these requests and is typed by
 // these results, so no method casts what the kernel answers.
 
-import type { Identity, Op, OpCode } from '../kernel/abi.ts';
+import { type Identity, Op, type OpCode } from '../kernel/abi.ts';
 
 /** A message a call, recv or replyRecv answers with. */
 export interface Received {
@@ -85,6 +85,33 @@ export interface Results {
   [Op.View]: { phys: number; length: number };
   [Op.Print]: void;
 }
+
+/** How a register frame carries one argument: a u32, a boolean (0 or 1), or a destination (two words). */
+export type WordKind = 'u32' | 'bool' | 'dest';
+
+type ArgWords<O extends OpCode> = ReadonlyArray<readonly [Exclude<keyof Requests[O], 'cap'> & string, WordKind]>;
+
+/**
+ * The argument words of each op's register frame, in order, after the invoked
+ * cap. An op not listed has none. Besides these words a frame carries:
+ * - a message (send, nbsend, call, reply, replyRecv) as label, caps and data;
+ * - landing slots (recv, nbrecv, call, replyRecv);
+ * - destroy's caps as its list of caps, write's bytes and print's text as its data.
+ * start and exit always go tagged: a start argument and an exit's fault are
+ * structured values, not words.
+ */
+export const ARG_WORDS: { readonly [O in OpCode]?: ArgWords<O> } = {
+  [Op.Alloc]: [['type', 'u32'], ['dest', 'dest'], ['size', 'u32'], ['count', 'u32']],
+  [Op.Copy]: [['dest', 'dest'], ['rights', 'u32'], ['badge', 'u32']],
+  [Op.Move]: [['dest', 'dest']],
+  [Op.StoreReply]: [['dest', 'dest']],
+  [Op.Configure]: [['cspace', 'u32'], ['vspace', 'u32'], ['fault', 'u32']],
+  [Op.Map]: [['vspace', 'u32'], ['vaddr', 'u32'], ['write', 'bool']],
+  [Op.Unmap]: [['vaddr', 'u32']],
+  [Op.Read]: [['vaddr', 'u32'], ['n', 'u32']],
+  [Op.View]: [['vaddr', 'u32'], ['n', 'u32']],
+  [Op.Write]: [['vaddr', 'u32']],
+};
 
 /** A request as a tagged frame carries it: its op and its fields. */
 export type Request = { [O in OpCode]: { op: O } & Requests[O] }[OpCode];

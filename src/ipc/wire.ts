@@ -1,9 +1,10 @@
 // System call frames on a channel's rings.
 //
-//   request:  u32 tid, u32 seq, then the request object (tagged encoding)
-//             or its register words (regs.ts)
+//   request:  u32 tid, u32 seq, then the request's register words
+//             (regs.ts), or the request object (tagged encoding) when an
+//             argument is not a plain word, or the op is start or exit
 //   response: u32 tid, u32 seq, i32 status, then the value when status is 0
-//             (tagged, or a received message's register words)
+//             (register words, answers.ts, or tagged when it has no form)
 //
 // status: 0 = success, > 0 = errno, Status.Killed = the task was killed and
 // will get no further answers. `tid` names the task to the kernel thread;
@@ -17,7 +18,8 @@
 
 import type { Channel } from './channel.ts';
 import { Decoder, Encoder, MAX_SCALAR_BYTES, MAX_WIRE_BYTES } from './codec.ts';
-import { isReceived, RECEIVED_REGS, readReceived, receivedBytes, RegsRequest, REQUEST_REGS, type RequestArgs, writeReceived } from './regs.ts';
+import { Answer, ANSWER_REGS, isReceived, RECEIVED_REGS, readAnswer, readReceived, receivedBytes, writeReceived } from './answers.ts';
+import { RegsRequest, REQUEST_REGS, type RequestArgs } from './regs.ts';
 import type { Ring } from './ring.ts';
 
 /**
@@ -94,14 +96,27 @@ export class FrameWriter {
     this.emit();
   }
 
+  /** The answer being written, when it has a register form. */
+  private readonly answer = new Answer();
+
   response(tid: number, seq: number, status: number, value: unknown): void {
-    if (status === Status.Ok && isReceived(value)) {
-      const n = receivedBytes(value);
-      if (n <= this.regsLimit) {
-        const at = this.place(n);
-        writeReceived(this.words, this.bytes, at, tid, seq, value);
-        this.commit(n);
-        return;
+    if (status === Status.Ok) {
+      if (isReceived(value)) {
+        const n = receivedBytes(value);
+        if (n <= this.regsLimit) {
+          const at = this.place(n);
+          writeReceived(this.words, this.bytes, at, tid, seq, value);
+          this.commit(n);
+          return;
+        }
+      } else if (this.answer.take(value)) {
+        const n = this.answer.frameBytes();
+        if (n <= this.regsLimit) {
+          const at = this.place(n);
+          this.answer.write(this.words, this.bytes, at, tid, seq);
+          this.commit(n);
+          return;
+        }
       }
     }
     const enc = this.enc;
@@ -201,6 +216,7 @@ export function readResponses(
     const status = words[(offset >>> 2) + 2] | 0;
     if (status !== Status.Ok) take(tid, seq, status, undefined);
     else if (ring.data[offset + 12] === RECEIVED_REGS) take(tid, seq, status, readReceived(words, ring.data, offset));
+    else if (ring.data[offset + 12] === ANSWER_REGS) take(tid, seq, status, readAnswer(words, ring.data, offset));
     else {
       decoder.pos = offset + 12;
       take(tid, seq, status, decoder.value());

@@ -67,6 +67,8 @@ function withoutTsxMark(program: URL): string {
 }
 
 const encodeText = (text: string): Uint8Array => encoder.encode(text);
+/** The cap word of an op that invokes none. */
+const NONE = 0;
 
 /** The landing slots of a recv-like call's options (which may be anything a task passes). */
 function slotsOf(options: unknown): unknown {
@@ -115,12 +117,27 @@ export class Sys {
     return this.runtime.callRegs(this.tid, op, cap, this.args) as Promise<Results[O]> | null;
   }
 
+  /**
+   * A call that sends no message: as register words when its cap and
+   * fields are plain words, else tagged. `cap` is the invoked cap as given
+   * (0 for an op that invokes none).
+   */
+  private fields<O extends keyof Requests & keyof Results>(op: O, cap: unknown, fields: Requests[O]): Promise<Results[O]> {
+    let regs: Promise<unknown> | null = null;
+    try {
+      if (isWord(cap) && this.args.takeFields(op, fields, encodeText)) regs = this.runtime.callRegs(this.tid, op, cap, this.args);
+    } catch (error) {
+      return Promise.reject(error); // a getter of an argument threw: the call fails as an async one would
+    }
+    return (regs as Promise<Results[O]> | null) ?? this.request(op, fields);
+  }
+
   identify(cap: CAddr): Promise<Identity> {
     return this.regs(Op.Identify, cap) ?? this.request(Op.Identify, { cap });
   }
 
   async alloc(mem: CAddr, type: number, dest: Dest, options: { size?: number; count?: number } = {}): Promise<void> {
-    await this.request(Op.Alloc, { ...options, cap: mem, type, dest });
+    await this.fields(Op.Alloc, mem, { ...options, cap: mem, type, dest });
   }
 
   freePages(mem: CAddr): Promise<number> {
@@ -128,15 +145,15 @@ export class Sys {
   }
 
   async copy(dest: Dest, src: CAddr, options: { rights?: number; badge?: number } = {}): Promise<void> {
-    await this.request(Op.Copy, { ...options, cap: src, dest });
+    await this.fields(Op.Copy, src, { ...options, cap: src, dest });
   }
 
   async move(dest: Dest, src: CAddr): Promise<void> {
-    await this.request(Op.Move, { cap: src, dest });
+    await this.fields(Op.Move, src, { cap: src, dest });
   }
 
   async destroy(...caps: Dest[]): Promise<void> {
-    await this.request(Op.Destroy, { caps });
+    await this.fields(Op.Destroy, NONE, { caps });
   }
 
   send(ep: CAddr, msg?: Message): Promise<void> {
@@ -170,11 +187,11 @@ export class Sys {
   }
 
   reply(msg?: Message): Promise<void> {
-    return this.regs(Op.Reply, 0, msg) ?? this.request(Op.Reply, { msg: wireMessage(msg) });
+    return this.regs(Op.Reply, NONE, msg) ?? this.request(Op.Reply, { msg: wireMessage(msg) });
   }
 
   async storeReply(dest: Dest): Promise<void> {
-    await this.request(Op.StoreReply, { dest });
+    await this.fields(Op.StoreReply, NONE, { dest });
   }
 
   signal(n: CAddr): Promise<void> {
@@ -190,7 +207,7 @@ export class Sys {
   }
 
   async configure(task: CAddr, options: { cspace: CAddr; vspace?: CAddr; fault?: CAddr }): Promise<void> {
-    await this.request(Op.Configure, { ...options, cap: task });
+    await this.fields(Op.Configure, task, { ...options, cap: task });
   }
 
   async start(task: CAddr, program: string | URL, arg?: unknown, options: { thread?: 'pool' | 'dedicated' } = {}): Promise<void> {
@@ -214,11 +231,11 @@ export class Sys {
   }
 
   async suspend(task: CAddr): Promise<void> {
-    await this.request(Op.Suspend, { cap: task });
+    await (this.regs(Op.Suspend, task) ?? this.request(Op.Suspend, { cap: task }));
   }
 
   async resume(task: CAddr): Promise<void> {
-    await this.request(Op.Resume, { cap: task });
+    await (this.regs(Op.Resume, task) ?? this.request(Op.Resume, { cap: task }));
   }
 
   /** Ends the calling task with `code`; the promise never settles. */
@@ -228,19 +245,19 @@ export class Sys {
   }
 
   yield(): Promise<void> {
-    return this.regs(Op.Yield, 0) ?? this.request(Op.Yield, {});
+    return this.regs(Op.Yield, NONE) ?? this.request(Op.Yield, {});
   }
 
   async map(cap: CAddr, vspace: CAddr, vaddr: number, options: { write?: boolean } = {}): Promise<void> {
-    await this.request(Op.Map, { ...options, cap, vspace, vaddr });
+    await this.fields(Op.Map, cap, { ...options, cap, vspace, vaddr });
   }
 
   async unmap(vspace: CAddr, vaddr: number): Promise<void> {
-    await this.request(Op.Unmap, { cap: vspace, vaddr });
+    await this.fields(Op.Unmap, vspace, { cap: vspace, vaddr });
   }
 
   read(vaddr: number, n: number): Promise<Uint8Array> {
-    return this.request(Op.Read, { vaddr, n });
+    return this.fields(Op.Read, NONE, { vaddr, n });
   }
 
   /**
@@ -250,15 +267,15 @@ export class Sys {
    * is cooperative (see the README's threat model).
    */
   async view(vaddr: number, n: number): Promise<Uint8Array> {
-    const { phys, length } = await this.request(Op.View, { vaddr, n });
+    const { phys, length } = await this.fields(Op.View, NONE, { vaddr, n });
     return new Uint8Array(this.runtime.memory, phys, length);
   }
 
   async write(vaddr: number, bytes: Uint8Array): Promise<void> {
-    await this.request(Op.Write, { vaddr, bytes });
+    await this.fields(Op.Write, NONE, { vaddr, bytes });
   }
 
   async print(console: CAddr, text: string): Promise<void> {
-    await this.request(Op.Print, { cap: console, text });
+    await this.fields(Op.Print, console, { cap: console, text });
   }
 }

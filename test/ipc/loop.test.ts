@@ -4,6 +4,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { Channel, KernelBell } from '../../src/ipc/channel.ts';
 import { Decoder } from '../../src/ipc/codec.ts';
+import { RequestArgs } from '../../src/ipc/regs.ts';
 import { readResponses, requestWriter } from '../../src/ipc/wire.ts';
 import { bootKernel, ObjectType as T, Op } from '../../src/kernel/index.ts';
 import { KernelLoop } from '../../src/kernel/thread/loop.ts';
@@ -24,7 +25,10 @@ it('answers that do not fit a full response ring wait in a backlog, and all arri
   loop.run();
   const writer = requestWriter(channel);
   const calls = 30;
-  for (let seq = 1; seq <= calls; seq++) writer.request(1, seq, { op: Op.Identify, cap: 16 });
+  const args = new RequestArgs();
+  args.take(undefined, undefined, (text) => new TextEncoder().encode(text));
+  for (let seq = 1; seq <= calls; seq++) expect(writer.regs(1, seq, Op.Identify, 16, args)).toBe(true);
+  expect(writer.waiting).toBe(0); // the calls fit their ring
   bell.ring(0);
   const decoder = new Decoder(channel.responses.data);
   const answered = new Set<number>();

@@ -2,15 +2,18 @@
 // reaches the kernel as exactly what its tagged frame would have given the
 // kernel's decoders; arguments that are not plain words are refused (they go
 // tagged); a malformed register frame is a malformed request; a kept request
-// owns its data; a received message comes back whole.
+// owns its data; every call that sends no message carries its fields as
+// words too; a received message and every other answer come back whole.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Channel } from '../../src/ipc/channel.ts';
-import { Decoder, Encoder } from '../../src/ipc/codec.ts';
-import { isReceived, readReceived, receivedBytes, RegsRequest, REQUEST_REGS, RequestArgs, writeReceived } from '../../src/ipc/regs.ts';
+import { Decoder, Encoder, MAX_WIRE_BYTES } from '../../src/ipc/codec.ts';
+import { Answer, isReceived, readAnswer, readReceived, receivedBytes, writeReceived } from '../../src/ipc/answers.ts';
+import { RegsRequest, REQUEST_REGS, RequestArgs } from '../../src/ipc/regs.ts';
+import { ARG_WORDS, type WordKind } from '../../src/ipc/syscalls.ts';
 import { keepRequest, RequestReader, requestWriter } from '../../src/ipc/wire.ts';
-import { MSG_MAX_BYTES, Op } from '../../src/kernel/abi.ts';
+import { MAX_PRINT_BYTES, MSG_MAX_BYTES, Op, type OpCode, opName } from '../../src/kernel/abi.ts';
 
 const text = new TextEncoder();
 const encode = (s: string) => text.encode(s);
@@ -107,14 +110,14 @@ describe('register frames', () => {
     const ring = channel.requests;
     const bogus: Array<[number, number, number]> = [
       [8, 0, 0], // eight caps, none there
-      [0, 200, 0],
+      [0, 15, 0], // fifteen landing slots, none there
       [0, 0, 1 << 20], // a megabyte of data in a 24-byte frame
       [0, 0, 0xffffffff],
     ];
     for (const [caps, slots, length] of bogus) {
       const at = ring.claim(24);
       const w = ring.words;
-      w.set([1, 2, REQUEST_REGS | (Op.Send << 8) | (caps << 16) | (slots << 24), 1, 0, length], at >>> 2);
+      w.set([1, 2, REQUEST_REGS | (Op.Send << 8) | (caps << 16) | (slots << 20), 1, 0, length], at >>> 2);
       ring.publish();
       const requests: unknown[] = [];
       new RequestReader(channel).read((_tid, _seq, request) => requests.push(request));
@@ -190,5 +193,155 @@ describe('register frames', () => {
     expect(isReceived({ ...value, caps: [1.5] })).toBe(false);
     expect(isReceived({ ...value, data: 'x' })).toBe(false);
     expect(isReceived(undefined)).toBe(false);
+  });
+});
+
+/** A field as the kernel compares it: bytes as plain arrays. */
+function plain(value: unknown): unknown {
+  return value instanceof Uint8Array ? [...value] : value;
+}
+
+/** The fields of a call that sends no message, through the tagged codec, as the kernel would decode them. */
+function taggedFields(op: number, cap: number, fields: Record<string, unknown>): Record<string, unknown> {
+  const enc = new Encoder();
+  enc.value({ ...fields, op, cap });
+  return new Decoder(enc.bytes.subarray(0, enc.pos)).value() as Record<string, unknown>;
+}
+
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const dest = fc.oneof(word, fc.record({ cspace: word, slot: fc.integer({ min: 0, max: 0x7ffffffe }) }));
+const arbitraryOf: Record<WordKind, fc.Arbitrary<unknown>> = { u32, bool: fc.boolean(), dest };
+
+/** Plain fields for `op`: its argument words, each maybe absent, and destroy's caps, write's bytes or print's text. */
+function plainFields(op: OpCode): fc.Arbitrary<Record<string, unknown>> {
+  const layout = (ARG_WORDS as Partial<Record<number, ReadonlyArray<readonly [string, WordKind]>>>)[op] ?? [];
+  const shape: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const [name, kind] of layout) shape[name] = arbitraryOf[kind];
+  const extra: Record<string, fc.Arbitrary<unknown>> = {};
+  if (op === Op.Destroy) extra.caps = fc.array(word, { maxLength: 15 });
+  if (op === Op.Write) extra.bytes = fc.uint8Array({ maxLength: 300 });
+  if (op === Op.Print) extra.text = fc.string({ maxLength: 200, unit: 'binary' });
+  return fc.tuple(fc.record(shape, { requiredKeys: [] }), fc.record(extra)).map(([a, b]) => ({ ...a, ...b }));
+}
+
+const FIELD_OPS: OpCode[] = [
+  Op.Alloc, Op.Copy, Op.Move, Op.Destroy, Op.StoreReply, Op.Configure, Op.Map, Op.Unmap,
+  Op.Read, Op.View, Op.Write, Op.Print, Op.Suspend, Op.Resume, Op.Identify, Op.FreePages,
+];
+
+describe('register frames of calls that send no message', () => {
+  it('give the kernel every field the tagged frame of the same call gives it', () => {
+    const channel = Channel.create(0, 1 << 14);
+    const args = new RequestArgs();
+    const names = ['type', 'dest', 'size', 'count', 'rights', 'badge', 'cspace', 'vspace', 'fault', 'vaddr', 'n', 'write', 'caps', 'bytes', 'text'];
+    for (const op of FIELD_OPS) {
+      fc.assert(
+        fc.property(plainFields(op), word, (fields, cap) => {
+          expect(args.takeFields(op, fields, encode)).toBe(true);
+          const got = viaRegs(channel, args, op, cap);
+          const tagged = taggedFields(op, cap, fields);
+          expect([got.op, got.cap]).toEqual([op, cap]);
+          for (const name of names) expect(plain(got[name]), `${opName(op)} ${name}`).toEqual(plain(tagged[name]));
+        }),
+        { numRuns: 60 },
+      );
+    }
+  });
+
+  it('clear the fields of the frame before, so a reused record holds only its own call', () => {
+    const channel = Channel.create(0, 1 << 12);
+    const writer = requestWriter(channel);
+    const reader = new RequestReader(channel);
+    const args = new RequestArgs();
+    const seen: RegsRequest[] = [];
+    const send = (op: OpCode, fields: Record<string, unknown>) => {
+      expect(args.takeFields(op, fields, encode)).toBe(true);
+      writer.regs(1, 1, op, 3, args);
+      reader.read((_tid, _seq, request) => seen.push(request as RegsRequest));
+    };
+    send(Op.Alloc, { type: 4, dest: { cspace: 2, slot: 9 }, count: 3 });
+    expect([seen[0].type, seen[0].dest, seen[0].size, seen[0].count]).toEqual([4, { cspace: 2, slot: 9 }, undefined, 3]);
+    send(Op.Write, { vaddr: 4096, bytes: encode('page') });
+    send(Op.Unmap, { vaddr: 8192 });
+    expect(seen[2]).toBe(seen[0]);
+    expect([seen[2].op, seen[2].vaddr, seen[2].type, seen[2].dest, seen[2].count, seen[2].bytes]).toEqual([Op.Unmap, 8192, undefined, undefined, undefined, undefined]);
+  });
+
+  it('refuse fields that are not plain words, so that they go tagged', () => {
+    const args = new RequestArgs();
+    const refused: Array<[OpCode, Record<string, unknown>]> = [
+      [Op.Alloc, { type: -1, dest: 1 }],
+      [Op.Alloc, { type: 1.5, dest: 1 }],
+      [Op.Alloc, { type: 1, dest: 1, size: 2 ** 32 }],
+      [Op.Alloc, { type: '1', dest: 1 }],
+      [Op.Alloc, { type: 1, dest: 2 ** 31 }],
+      [Op.Alloc, { type: 1, dest: [1, 2] }],
+      [Op.Alloc, { type: 1, dest: { cspace: 1 } }],
+      [Op.Alloc, { type: 1, dest: { cspace: 1, slot: -1 } }],
+      [Op.Alloc, { type: 1, dest: Object.create({ cspace: 1, slot: 2 }) }],
+      [Op.Map, { vspace: 1, vaddr: 0, write: 1 }],
+      [Op.Copy, { dest: 1, badge: -5 }],
+      [Op.Destroy, { caps: 1 }],
+      [Op.Destroy, { caps: [{ cspace: 1, slot: 2 }] }],
+      [Op.Destroy, { caps: Array.from({ length: 16 }, (_, i) => i) }],
+      [Op.Write, { vaddr: 0, bytes: 'text' }],
+      [Op.Write, { vaddr: 0, bytes: new Uint8Array(MAX_WIRE_BYTES + 1) }],
+      [Op.Print, { text: 5 }],
+      [Op.Print, { text: 'x'.repeat(MAX_PRINT_BYTES + 1) }],
+      [Op.Print, { text: '\u00e9'.repeat(MAX_PRINT_BYTES / 2 + 1) }],
+    ];
+    for (const [op, fields] of refused) expect(args.takeFields(op, fields, encode), `${opName(op)} ${String(Object.keys(fields))}`).toBe(false);
+    expect(args.takeFields(Op.Print, { text: '\u00e9'.repeat(MAX_PRINT_BYTES / 2) }, encode)).toBe(true);
+    expect(args.takeFields(Op.Write, { vaddr: 0, bytes: new Uint16Array(4) }, encode)).toBe(true);
+    expect(args.data.length).toBe(8);
+  });
+
+  it('with present bits past the op\'s arguments, or a boolean word past 1, are malformed requests', () => {
+    const channel = Channel.create(0, 1 << 12);
+    const ring = channel.requests;
+    const frames = [
+      [1, 2, REQUEST_REGS | (Op.Identify << 8) | (1 << 24), 1, 0, 0],
+      [1, 2, REQUEST_REGS | (Op.Unmap << 8) | (2 << 24), 1, 0, 0, 4096],
+      [1, 2, REQUEST_REGS | (Op.Map << 8) | (7 << 24), 1, 0, 0, 2, 4096, 2],
+    ];
+    for (const frame of frames) {
+      const at = ring.claim(frame.length * 4);
+      ring.words.set(frame.map((w) => w >>> 0), at >>> 2);
+      ring.publish();
+      const requests: unknown[] = [];
+      new RequestReader(channel).read((_tid, _seq, request) => requests.push(request));
+      expect(requests).toEqual([null]);
+    }
+  });
+});
+
+describe('answers as register words', () => {
+  const identities = [
+    { type: 0, rights: 0, badge: 0 },
+    { type: 5, rights: 7, badge: 0xffffffff, phys: 0xfffff000, pages: 3, refs: 256 },
+    { type: 3, rights: 1, badge: 2, phys: 4096, pages: 2, refs: 1, radix: 16 },
+    { type: 4, rights: 7, badge: 0, phys: 8192, pages: 1, refs: 2, state: 'blocked' },
+    { type: 9, rights: 2, badge: 0, refs: 1 },
+  ];
+  const values: unknown[] = [undefined, 0, 7, 0xffffffff, new Uint8Array(0), encode('bytes read'), { phys: 40960, length: 1 << 20 }, ...identities];
+
+  it('come back as the value the kernel answered', () => {
+    const answer = new Answer();
+    const buffer = new ArrayBuffer(4096);
+    for (const value of values) {
+      expect(answer.take(value), JSON.stringify(value)).toBe(true);
+      expect(answer.frameBytes()).toBeLessThan(256);
+      answer.write(new Uint32Array(buffer), new Uint8Array(buffer), 64, 5, 6);
+      const words = new Uint32Array(buffer);
+      expect([words[16], words[17], words[18]]).toEqual([5, 6, 0]);
+      expect(readAnswer(words, new Uint8Array(buffer), 64)).toEqual(value);
+    }
+  });
+
+  it('have no form for a value that is not one of them, which then goes tagged', () => {
+    const answer = new Answer();
+    for (const value of [-1, 1.5, 2 ** 32, 'text', null, true, [1], { type: 1, rights: 2, badge: 3, extra: 4 }, { type: 1, rights: 2 }, { type: 1, rights: 2, badge: 3, state: 7 }, { phys: 1, length: 2, more: 3 }, { phys: -1, length: 2 }, {}]) {
+      expect(answer.take(value), JSON.stringify(value)).toBe(false);
+    }
   });
 });
