@@ -22,8 +22,8 @@ const Ctl = {
   ResponseTail: 3 * LINE,
   /** Bumped by the kernel after it publishes responses. */
   ResponseBell: 4 * LINE,
-  /** What the task thread is doing: Waits.Parked while it waits on ResponseBell. */
-  ThreadWaits: 5 * LINE,
+  /** 1 while the task thread is waiting on ResponseBell. */
+  ThreadParked: 5 * LINE,
   /** Thread id of the thread that owns the channel, 0 if none. */
   Owner: 6 * LINE,
   /** The task (tid) whose code called process.exit on the owning thread, 0 if none; and the exit code. */
@@ -44,63 +44,16 @@ const CONTROL_BYTES = Ctl.Words * 4;
 export const DEFAULT_RING_BYTES = 1 << 18;
 
 /**
- * Spins until `done()` or `budgetMs` passes, or the peer stalls (see
- * Stalled), reading the clock only every 64 turns (a clock read that
- * allocates, as hrtime.bigint() does, would feed the garbage collector on
- * every turn). Says how the spin ended.
+ * Spins until `done()` or `budgetMs` passes, reading the clock only every 64
+ * turns (a clock read that allocates, as hrtime.bigint() does, would feed the
+ * garbage collector on every turn). Returns done() at the end.
  */
-export function spinUntil(done: () => boolean, budgetMs: number, stalled?: Stalled): Spin {
-  const start = performance.now();
-  const end = start + budgetMs;
+export function spinUntil(done: () => boolean, budgetMs: number): boolean {
+  const end = performance.now() + budgetMs;
   for (let turn = 1; ; turn++) {
-    if (done()) return Spin.Done;
-    if ((turn & 63) === 0) {
-      const now = performance.now();
-      if (now > end) return done() ? Spin.Done : Spin.Missed;
-      if (stalled !== undefined && stalled.peerStalled(now - start)) return done() ? Spin.Done : Spin.Stalled;
-    }
+    if (done()) return true;
+    if ((turn & 63) === 0 && performance.now() > end) return done();
   }
-}
-
-/** How a spin ended. */
-export const Spin = {
-  /** The budget ran out. */
-  Missed: 0,
-  /** What it waited for came. */
-  Done: 1,
-  /** The peer had not taken what it was handed: it has no core, and the spin kept it from one. */
-  Stalled: 2,
-  /** No spin: enough threads spin already. */
-  Skipped: 3,
-} as const;
-export type Spin = (typeof Spin)[keyof typeof Spin];
-
-/** What a thread is doing, as the other side of its channel sees it. */
-export const Waits = { Working: 0, Parked: 1, Spinning: 2 } as const;
-
-/** A spinning peer that has not taken its input after this long has no core. */
-const SPINNING_PICKUP_MS = 0.015;
-/** A parked peer, notified, that has not woken after this long has no core (a wake takes 5-20 µs here). */
-const PARKED_PICKUP_MS = 0.05;
-
-/**
- * Whether a peer doing `waits` that has had input waiting for `elapsedMs`
- * lacks a core: a spinning peer sees new input within a microsecond, and
- * a notified one wakes within tens. A working peer is only busy.
- */
-export function peerStalled(waits: number, elapsedMs: number): boolean {
-  return waits === Waits.Spinning ? elapsedMs > SPINNING_PICKUP_MS : waits === Waits.Parked && elapsedMs > PARKED_PICKUP_MS;
-}
-
-/**
- * When a spin gives up early: the peer the spinner waits on (the kernel for
- * a task thread's calls, a task thread for its answers) has not taken what
- * it was handed though it is waiting for input (peerStalled). On a machine
- * with no spare core that peer waits for the very core the spinner holds,
- * so spinning on only delays the answer; parking gives the core up.
- */
-export interface Stalled {
-  peerStalled(elapsedMs: number): boolean;
 }
 
 /** Resolves after one turn of the thread's event loop (its timers and I/O run meanwhile). */
@@ -123,8 +76,6 @@ const MISSES_TO_SHRINK = 4;
 export class SpinBudget {
   ms: number;
   private misses = 0;
-  /** No spinning until then (performance.now() ms): a spin found no spare core. */
-  private quietUntil = 0;
 
   constructor(
     readonly max: number,
@@ -143,25 +94,7 @@ export class SpinBudget {
     this.misses = 0;
     this.ms = this.ms / 2 < this.min ? 0 : this.ms / 2;
   }
-
-  /** A spin stalled (see Stalled): no spinning for CONTENDED_MS, then one try again. */
-  stalled(now: number): void {
-    this.quietUntil = now + CONTENDED_MS;
-  }
-
-  /** The budget of a spin starting at `now`: 0 while the cores are taken. */
-  at(now: number): number {
-    return now < this.quietUntil ? 0 : this.ms;
-  }
 }
-
-/**
- * How long a thread whose spin stalled parks at once instead of spinning.
- * While other processes hold the cores, both sides then hand over by
- * wake-ups only, which is what a busy machine can do best; one stalled spin
- * per period is the cost of finding out when the cores are back.
- */
-const CONTENDED_MS = 20;
 
 export class Channel {
   readonly control: Int32Array;
@@ -214,7 +147,7 @@ export class Channel {
   /** Kernel: after publishing responses, wake the thread if it sleeps. */
   wakeThread(): void {
     Atomics.add(this.control, Ctl.ResponseBell, 1);
-    if (Atomics.load(this.control, Ctl.ThreadWaits) === Waits.Parked) Atomics.notify(this.control, Ctl.ResponseBell, 1);
+    if (Atomics.load(this.control, Ctl.ThreadParked) === 1) Atomics.notify(this.control, Ctl.ResponseBell, 1);
   }
 
   /** Kernel: one more (+1) or one fewer (-1) of the thread's calls is blocked in the kernel. */
@@ -228,16 +161,6 @@ export class Channel {
   }
 
   /** Task thread: the bell's value, to wait on. */
-  /** What the task thread is doing (Waits). */
-  threadWaits(): number {
-    return Atomics.load(this.control, Ctl.ThreadWaits);
-  }
-
-  /** Task thread: says it spins (Waits.Spinning) or works (Waits.Working). */
-  setThreadWaits(waits: number): void {
-    Atomics.store(this.control, Ctl.ThreadWaits, waits);
-  }
-
   responseBell(): number {
     return Atomics.load(this.control, Ctl.ResponseBell);
   }
@@ -248,7 +171,7 @@ export class Channel {
    * blocking the event loop.
    */
   async parkThread(seen: number, timeoutMs: number, syncMs = 0): Promise<void> {
-    Atomics.store(this.control, Ctl.ThreadWaits, Waits.Parked);
+    Atomics.store(this.control, Ctl.ThreadParked, 1);
     try {
       if (this.responses.pending()) return;
       // A blocking wait first (the event loop stands still for at most
@@ -258,7 +181,7 @@ export class Channel {
       const w = Atomics.waitAsync(this.control, Ctl.ResponseBell, seen, timeoutMs);
       if (w.async) await w.value;
     } finally {
-      Atomics.store(this.control, Ctl.ThreadWaits, Waits.Working);
+      Atomics.store(this.control, Ctl.ThreadParked, 0);
     }
   }
 }
@@ -266,8 +189,7 @@ export class Channel {
 /** Kernel doorbell words (Int32 indexes), a cache line each; the dirty bitmap follows. */
 const Bell = {
   Count: 0,
-  /** What the kernel thread is doing: Waits.Parked while it waits on Count. */
-  KernelWaits: LINE,
+  KernelParked: LINE,
   /** Task threads spinning for answers right now. */
   Spinners: 2 * LINE,
   Dirty: 3 * LINE,
@@ -298,17 +220,7 @@ export class KernelBell {
   ring(channel: number): void {
     Atomics.or(this.words, Bell.Dirty + (channel >>> 5), 1 << (channel & 31));
     Atomics.add(this.words, Bell.Count, 1);
-    if (Atomics.load(this.words, Bell.KernelWaits) === Waits.Parked) Atomics.notify(this.words, Bell.Count, 1);
-  }
-
-  /** What the kernel thread is doing (Waits). */
-  kernelWaits(): number {
-    return Atomics.load(this.words, Bell.KernelWaits);
-  }
-
-  /** Kernel: says it spins (Waits.Spinning) or works (Waits.Working). */
-  setKernelWaits(waits: number): void {
-    Atomics.store(this.words, Bell.KernelWaits, waits);
+    if (Atomics.load(this.words, Bell.KernelParked) === 1) Atomics.notify(this.words, Bell.Count, 1);
   }
 
   count(): number {
@@ -320,13 +232,13 @@ export class KernelBell {
    * already spin. Threads that outnumber cores must not all spin: a spinning
    * thread holds a core the thread that has the answer's work may need.
    */
-  spinShared(done: () => boolean, budgetMs: number, limit: number, stalled?: Stalled): Spin {
+  spinShared(done: () => boolean, budgetMs: number, limit: number): boolean {
     if (Atomics.add(this.words, Bell.Spinners, 1) >= limit) {
       Atomics.sub(this.words, Bell.Spinners, 1);
-      return done() ? Spin.Done : Spin.Skipped;
+      return done();
     }
     try {
-      return spinUntil(done, budgetMs, stalled);
+      return spinUntil(done, budgetMs);
     } finally {
       Atomics.sub(this.words, Bell.Spinners, 1);
     }
@@ -353,21 +265,15 @@ export class KernelBell {
     return out;
   }
 
-  /**
-   * Kernel: waits until the count moves from `seen`, blocking for the first
-   * `syncMs` (a thread woken from Atomics.wait runs at once; one woken from
-   * waitAsync first waits for its event loop), then without blocking its
-   * event loop.
-   */
-  async park(seen: number, timeoutMs: number, stillIdle: () => boolean, syncMs = 0): Promise<void> {
-    Atomics.store(this.words, Bell.KernelWaits, Waits.Parked);
+  /** Kernel: waits without blocking its event loop until the count moves from `seen`. */
+  async park(seen: number, timeoutMs: number, stillIdle: () => boolean): Promise<void> {
+    Atomics.store(this.words, Bell.KernelParked, 1);
     try {
       if (!stillIdle()) return;
-      if (syncMs > 0 && Atomics.wait(this.words, Bell.Count, seen, syncMs) !== 'timed-out') return;
       const w = Atomics.waitAsync(this.words, Bell.Count, seen, timeoutMs);
       if (w.async) await w.value;
     } finally {
-      Atomics.store(this.words, Bell.KernelWaits, Waits.Working);
+      Atomics.store(this.words, Bell.KernelParked, 0);
     }
   }
 }

@@ -7,7 +7,7 @@
 // timer meanwhile (Atomics.waitAsync alone does not keep a Node thread alive).
 
 import { availableParallelism } from 'node:os';
-import { Channel, type KernelBell, peerStalled, Spin, SpinBudget, type Stalled, turn, Waits } from '../ipc/channel.ts';
+import { Channel, type KernelBell, SpinBudget, turn } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
 import type { RequestArgs } from '../ipc/regs.ts';
 import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
@@ -60,8 +60,6 @@ export class ThreadRuntime {
   /** Set while the pump waits for the answered task's next call. */
   private resume: (() => void) | null = null;
   private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
-  /** The last spin ended because the kernel had not read the calls (see Stalled). */
-  private stalled = false;
 
   constructor(
     readonly channel: Channel,
@@ -200,7 +198,6 @@ export class ThreadRuntime {
         const seen = this.channel.responseBell();
         // Spin, unless every call is blocked in the kernel (no answer is
         // near): an answer arriving now is taken without a wake-up.
-        this.stalled = false;
         if (!this.allBlocked() && this.spin()) continue;
         const keepAlive = setTimeout(noop, PARK_MS + 1000);
         const parked = performance.now();
@@ -209,9 +206,8 @@ export class ThreadRuntime {
         } finally {
           clearTimeout(keepAlive);
         }
-        // Woken within a full budget: a longer spin would have caught it,
-        // unless the spin itself held the core the kernel needed.
-        if (!this.stalled && performance.now() - parked < SPIN_MS) this.spinBudget.paid();
+        // Woken within a full budget: a longer spin would have caught it.
+        if (performance.now() - parked < SPIN_MS) this.spinBudget.paid();
       }
     } finally {
       this.pumping = false;
@@ -225,29 +221,14 @@ export class ThreadRuntime {
 
   private readonly answeredOrAllBlocked = (): boolean => this.channel.responses.pending() || this.allBlocked();
 
-  /** The kernel waits for input but has not read this thread's calls. */
-  private readonly kernelStalled: Stalled = {
-    peerStalled: (elapsedMs) => this.channel.requests.pending() && peerStalled(this.bell.kernelWaits(), elapsedMs),
-  };
-
-  /**
-   * Spins for an answer within the adaptive budget; true if one came. A
-   * spin that finds nothing shrinks the budget; one that stalls (the kernel
-   * has no core) stops spinning for a while, and the park after it does not
-   * grow the budget back.
-   */
+  /** Spins for an answer within the adaptive budget; true if one came. */
   private spin(): boolean {
-    const now = performance.now();
-    const budget = this.spinBudget.at(now);
-    if (budget === 0) return false;
-    this.channel.setThreadWaits(Waits.Spinning);
-    const spin = this.bell.spinShared(this.answeredOrAllBlocked, budget, MAX_SPINNERS, this.kernelStalled);
-    this.channel.setThreadWaits(Waits.Working);
+    const start = performance.now();
+    const budget = this.spinBudget.ms;
+    this.bell.spinShared(this.answeredOrAllBlocked, budget, MAX_SPINNERS);
     const answered = this.channel.responses.pending();
-    this.stalled = spin === Spin.Stalled && !answered;
     if (answered) this.spinBudget.paid();
-    else if (this.stalled) this.spinBudget.stalled(performance.now());
-    else if (spin === Spin.Missed && !this.allBlocked()) this.spinBudget.missed();
+    else if (!this.allBlocked() && performance.now() - start >= budget) this.spinBudget.missed();
     return answered;
   }
 

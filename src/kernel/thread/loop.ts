@@ -5,7 +5,7 @@
 // one. When nothing arrives it spins briefly, then parks on the doorbell
 // without blocking its event loop (the host's control plane runs there).
 
-import { Channel, type KernelBell, peerStalled, Spin, SpinBudget, type Stalled, spinUntil, turn, Waits } from '../../ipc/channel.ts';
+import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } from '../../ipc/wire.ts';
 import { ObjectType, Op } from '../abi.ts';
@@ -43,12 +43,6 @@ const LOST = -2;
 /** How long the loop spins for more work before it parks, at most and at least (a SpinBudget). */
 const SPIN_MS = 0.2;
 const MIN_SPIN_MS = 0.01;
-/**
- * How long a park may block the loop's event loop (the control plane, thread
- * exits) before it waits without blocking it: a wake-up from a blocking wait
- * costs tens of microseconds less.
- */
-const SYNC_PARK_MS = 1;
 /** How long the loop may serve calls without a turn of its event loop. */
 const TURN_EVERY_MS = 2;
 
@@ -179,15 +173,17 @@ export class KernelLoop {
         continue;
       }
       // Spin: a call arriving now is served without a wake-up.
-      const spin = this.spin(seen);
-      if (spin === Spin.Done) continue;
+      if (spinUntil(() => this.bell.count() !== seen, this.spinBudget.ms)) {
+        this.spinBudget.paid();
+        continue;
+      }
+      this.spinBudget.missed();
       this.counts.parks++;
       const parked = performance.now();
-      await this.bell.park(seen, 1000, () => this.running, SYNC_PARK_MS);
+      await this.bell.park(seen, 1000, () => this.running);
       const woke = performance.now();
-      // Woken within a full budget: a longer spin would have caught the
-      // work, unless the spin itself held the core a thread needed.
-      if (spin !== Spin.Stalled && woke - parked < SPIN_MS) this.spinBudget.paid();
+      // Woken within a full budget: a longer spin would have caught the work.
+      if (woke - parked < SPIN_MS) this.spinBudget.paid();
       nextTurn = woke + TURN_EVERY_MS;
     }
   }
@@ -275,42 +271,9 @@ export class KernelLoop {
     this.touched.add(channel);
   }
 
-  /**
-   * Spins for new calls within the adaptive budget. One that stalls (a
-   * thread it answered has no core) stops spinning for a while.
-   */
-  private spin(seen: number): Spin {
-    const now = performance.now();
-    const budget = this.spinBudget.at(now);
-    if (budget === 0) return Spin.Missed;
-    this.bell.setKernelWaits(Waits.Spinning);
-    const spin = spinUntil(() => this.bell.count() !== seen, budget, this.threadsStalled);
-    this.bell.setKernelWaits(Waits.Working);
-    if (spin === Spin.Done) this.spinBudget.paid();
-    else if (spin === Spin.Stalled) this.spinBudget.stalled(performance.now());
-    else this.spinBudget.missed();
-    return spin;
-  }
-
-  /** The channels answered by the last pass. */
-  private readonly answered: number[] = [];
-
-  /** A thread the last pass answered waits for input but has not read its answers. */
-  private readonly threadsStalled: Stalled = {
-    peerStalled: (elapsedMs) => {
-      for (const index of this.answered) {
-        const channel = this.channels[index];
-        if (channel && channel.responses.pending() && peerStalled(channel.threadWaits(), elapsedMs)) return true;
-      }
-      return false;
-    },
-  };
-
   /** Publishes the pass's answers: a wake-up per thread that got any. */
   private publish(): void {
-    this.answered.length = 0;
     for (const index of this.touched) {
-      this.answered.push(index);
       this.writers[index]?.retry();
       this.channels[index]?.wakeThread();
       if ((this.writers[index]?.waiting ?? 0) === 0) this.touched.delete(index);
