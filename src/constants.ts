@@ -17,5 +17,5 @@ export {
   typeName,
   errnoName,
   type Identity,
-} from './kernel/abi.ts';
-export type { BootInfo } from './kernel/boot.ts';
+} from './abi.ts';
+export type { BootInfo } from './abi.ts';

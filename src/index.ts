@@ -7,4 +7,4 @@ export type { Snapshot } from './kernel/snapshot.ts';
 export type { Message, Received, Dest, CAddr } from './workers/sys.ts';
 
 export * from './constants.ts';
-export { Op, type ErrnoName, type ObjectTypeId } from './kernel/abi.ts';
+export { Op, type ErrnoName, type ObjectTypeId } from './abi.ts';

@@ -3,6 +3,7 @@
 // Mermaid (objects as nodes, capabilities as edges labelled with slot,
 // rights and badge; task bindings as dashed edges).
 
+import { physOf } from '../abi.ts';
 import type { CapSnapshot, ObjectSnapshot, Snapshot, TaskSnapshot } from '../kernel/snapshot.ts';
 
 const hex = (n: number) => n.toString(16);
@@ -14,7 +15,7 @@ export function objectName(type: string, phys: number): string {
 
 function capTarget(cap: CapSnapshot): string {
   if (cap.type === 'Console') return `console_${cap.object}`;
-  if (cap.type === 'Reply') return `reply_to_task_${hex(cap.object * 4096)}`;
+  if (cap.type === 'Reply') return `reply_to_task_${hex(physOf(cap.object))}`;
   return objectName(cap.type, cap.object);
 }
 
@@ -118,7 +119,7 @@ function graph(snap: Snapshot): Graph {
     const from = objectNode('CSpace', cap.cspace);
     let to: string;
     if (cap.type === 'Console') node((to = capTarget(cap)), 'Console');
-    else if (cap.type === 'Reply') node((to = capTarget(cap)), `Reply to task 0x${hex(cap.object * 4096)}`);
+    else if (cap.type === 'Reply') node((to = capTarget(cap)), `Reply to task 0x${hex(physOf(cap.object))}`);
     else to = objectNode(cap.type, cap.object);
     edges.push({ from, to, label: capLabel(cap), binding: false });
   }

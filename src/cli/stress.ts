@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
+import { PAGE_SIZE } from '../abi.ts';
 import { boot } from '../host/boot.ts';
 import { parseCount, UsageError } from './args.ts';
 
@@ -62,7 +63,7 @@ export async function stressCommand(args: string[]): Promise<number> {
   const pages = Math.max(16_384, tasks * 56 + 4096);
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
-  const system = await boot({ init, argv: [String(tasks), String(seconds), String(seed), faults.join(',')], memory: pages * 4096, console: () => {} });
+  const system = await boot({ init, argv: [String(tasks), String(seconds), String(seed), faults.join(',')], memory: pages * PAGE_SIZE, console: () => {} });
   const bar = new SingleBar({
     format: 'stress |{bar}| {value}/{total} s | {calls} calls | {errors} errors | {checks} checks, {violations} violations',
     stream: process.stderr,

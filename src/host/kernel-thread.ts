@@ -6,6 +6,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { serialize } from 'node:v8';
 import * as Comlink from 'comlink';
+import { pageOf } from '../abi.ts';
 import { Channel, KernelBell } from '../ipc/channel.ts';
 import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { HostEvent } from '../ipc/protocol.ts';
@@ -56,7 +57,7 @@ const control = {
     loop = new KernelLoop(kernel, launcher, outlet, bell, pooled);
     loop.startInit(init);
     loop.snapshotAtInitExit = config.snapshotAtExit;
-    loop.bootAreas = bootInfo.memory.map((m) => m.phys / 4096);
+    loop.bootAreas = bootInfo.memory.map((m) => pageOf(m.phys));
     if (config.trace) loop.startTrace();
     loop.launch(init, config.initUrl, serialize(bootInfo), 'pool');
     loop.run();

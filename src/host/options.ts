@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, PAGE_SIZE } from '../kernel/abi.ts';
+import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, PAGE_SIZE } from '../abi.ts';
 
 export interface BootOptions {
   /** ES module of the init task (.ts or .js): a URL, or a path relative to the working directory. */

@@ -17,7 +17,7 @@
 //
 // An answer of no such form (a number that is not a u32, say) goes tagged.
 
-import { MSG_MAX_CAPS } from '../kernel/abi.ts';
+import { MSG_MAX_CAPS } from '../abi.ts';
 import { EMPTY, isU32, textDecoder } from './regs.ts';
 
 /** Byte 12 of a response frame (the tag of a tagged value) marking a received message. */

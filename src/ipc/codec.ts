@@ -19,7 +19,7 @@
 // little-endian. An object is, for each key, a 1 byte, the key as a string
 // and its value; then a 0 byte.
 
-import { MAX_COPY_BYTES, MAX_PRINT_BYTES } from '../kernel/abi.ts';
+import { MAX_COPY_BYTES, MAX_PRINT_BYTES } from '../abi.ts';
 
 const Tag = {
   Undefined: 0,

@@ -2,7 +2,7 @@
 // system call rings: the jobs that start tasks, the data each kind of thread
 // is started with, and the interfaces the kernel thread's loop is wired to.
 
-import type { Fault } from '../kernel/abi.ts';
+import type { Fault } from '../abi.ts';
 
 export type { Fault };
 

@@ -28,7 +28,7 @@
 // neither 0 nor 1 make the request malformed (EINVAL); every word goes
 // through the same checks as a tagged request's values.
 
-import { MAX_PRINT_BYTES, MSG_MAX_BYTES, MSG_MAX_CAPS, Op, type OpCode } from '../kernel/abi.ts';
+import { MAX_PRINT_BYTES, MSG_MAX_BYTES, MSG_MAX_CAPS, Op, type OpCode } from '../abi.ts';
 import { MAX_WIRE_BYTES } from './codec.ts';
 import { ARG_WORDS, type WordKind } from './syscalls.ts';
 

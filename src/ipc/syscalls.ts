@@ -5,7 +5,7 @@
 // §12). `sys` (src/workers/sys.ts) builds these requests and is typed by
 // these results, so no method casts what the kernel answers.
 
-import { type Identity, Op, type OpCode } from '../kernel/abi.ts';
+import { type Identity, Op, type OpCode } from '../abi.ts';
 
 /** A message a call, recv or replyRecv answers with. */
 export interface Received {

@@ -9,7 +9,7 @@
 // bump pointer while nothing has been freed, then first fit, scanning the
 // bitmap a 32-bit word at a time from a hint below which every page is taken.
 
-import { AREA_HEADER_BYTES, PAGE_SIZE, memoryOverheadPages } from './abi.ts';
+import { AREA_HEADER_BYTES, PAGE_SIZE, memoryOverheadPages } from '../abi.ts';
 import { PhysicalMemory } from './physical.ts';
 
 export const AREA_MAGIC = 0x4d454d41; // 'AMEM' read as little-endian bytes

@@ -4,7 +4,7 @@
 // Console, and carves each region of the boot memory map into a Memory object
 // handed to init. See docs/decisions.md for why a root area.
 
-import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
+import { type BootInfo, MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, ObjectType, PAGE_SIZE, Rights } from '../abi.ts';
 import { Kernel } from './kernel.ts';
 import { placeObject } from './memory.ts';
 import { NO_AREA } from './objects.ts';
@@ -16,18 +16,6 @@ export const INIT_RADIX = 16;
 export const InitSlot = { CSpace: 0, VSpace: 1, Task: 2, Console: 3, FirstMemory: 16 } as const;
 export const CONSOLE_DEVICE = 0;
 export const ROOT_AREA = 0;
-
-export interface BootInfo {
-  argv: string[];
-  cspace: number;
-  vspace: number;
-  task: number;
-  console: number;
-  memory: Array<{ cap: number; phys: number; pages: number }>;
-  /** The Null slots of init's CSpace: start inclusive, end exclusive. */
-  free: { start: number; end: number };
-  pageSize: number;
-}
 
 export interface CoreBootOptions {
   /** Pages of physical memory. */

@@ -1,7 +1,7 @@
 // The Console (docs/semantics.md §14): a device that prints text to the host. Init
 // holds its capability at boot; printing needs WRITE.
 
-import { Errno, MAX_PRINT_BYTES, ObjectType, Rights } from './abi.ts';
+import { Errno, MAX_PRINT_BYTES, ObjectType, Rights } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked } from './cspace.ts';
 

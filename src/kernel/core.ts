@@ -1,6 +1,8 @@
-// The kernel core's state: physical memory and the structures over it. Object
-// modules (memory, cspace, task, ...) are functions over a Core; the decoder
-// in kernel.ts calls them. Nothing here knows about threads or I/O.
+// The kernel core's state: physical memory and the structures over it. The
+// object modules (memory, cspace, task, endpoint, ...) decode and perform
+// their operations on a Core, as functions or as classes holding a Core and
+// their own queues; the decoder in kernel.ts calls them. Nothing here knows
+// about threads or I/O.
 
 import { Areas } from './area.ts';
 import { Lifetime } from './lifetime.ts';

@@ -9,7 +9,7 @@
 // EBADF. A destination is a caddr of the caller's CSpace or
 // { cspace: caddr, slot: index }, which needs a CSpace capability with WRITE.
 
-import { Errno, type Identity, MAX_RADIX, ObjectType, Rights } from './abi.ts';
+import { Errno, type Identity, MAX_RADIX, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { Slots } from './slots.ts';
 import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
@@ -88,7 +88,7 @@ export function describe(core: Core, s: number): Identity {
   // A Reply cap's badge word holds the generation of the call it answers: not a badge.
   const identity: Identity = { type, rights: slots.rights(s), badge: type === ObjectType.Reply ? 0 : slots.badge(s) };
   if (type !== ObjectType.Console && type !== ObjectType.Reply) {
-    identity.phys = object * 4096;
+    identity.phys = physOf(object);
     identity.pages = core.objects.pages[object];
   }
   if (type !== ObjectType.Reply) identity.refs = core.life.refs(type, object);

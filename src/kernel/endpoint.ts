@@ -4,7 +4,7 @@
 // receiver's. A `call` leaves the caller waiting for an answer; the receiver
 // holds the Reply capability in a hidden per-task slot.
 
-import { Errno, ObjectType, Op, Rights } from './abi.ts';
+import { Errno, ObjectType, Op, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { cspaceOf, resolveDest } from './cspace.ts';
 import { decodeReply, type Message, type RecvPlan, type ReplyRecvPlan, type SendPlan } from './message.ts';
@@ -116,7 +116,7 @@ export class Endpoints {
 export const EXIT_MESSAGE = -2;
 
 function ipcByte(task: number): number {
-  return task * 4096 + IPC_BUFFER_OFFSET;
+  return physOf(task) + IPC_BUFFER_OFFSET;
 }
 function ipcWord(task: number): number {
   return PhysicalMemory.pageWord(task) + IPC_BUFFER_OFFSET / 4;
@@ -141,7 +141,7 @@ export class Ipc {
 
   /** Delivers a message with its caps from `sender` to `receiver`, or says why not. */
   private deliver(sender: number, attached: Attached[], receiver: number, landing: number[], badge: number): Received | { failure: Failure; receiverAtFault: boolean } {
-    const plan = planTransfer(this.core, sender, attached, receiver, landing);
+    const plan = planTransfer(this.core, sender, attached, landing);
     if ('failure' in plan) return plan;
     const received = this.eps.transfer(sender, receiver, badge);
     received.caps = performTransfer(this.core, plan, cspaceOf(this.core, receiver));
@@ -280,7 +280,7 @@ export class Ipc {
 
   private answerCaller(task: number, caller: number, msg: Message, attached: Attached[]): SyscallResult {
     const theirs = this.record(caller);
-    const plan = planTransfer(this.core, task, attached, caller, theirs.landing);
+    const plan = planTransfer(this.core, task, attached, theirs.landing);
     if ('failure' in plan) return { errno: plan.failure };
     this.eps.store(task, msg, 0);
     const received = this.eps.transfer(task, caller, 0);

@@ -3,7 +3,7 @@
 // trusting the kernel's own reverse lists, and names each violation in words.
 // Items 1-3 in checkInvariants, item 4 (blocked tasks and queues) in checkQueues.
 
-import { MAX_REFERENCES, ObjectType, Rights, SLOT_BYTES, typeName } from './abi.ts';
+import { MAX_REFERENCES, ObjectType, Rights, SLOT_BYTES, typeName } from '../abi.ts';
 import { AREA_MAGIC } from './area.ts';
 import type { Core } from './core.ts';
 import { OBJECT_MASK } from './lifetime.ts';

@@ -1,10 +1,13 @@
 // The kernel core's entry: (task, request) -> answer | blocked, plus effects.
 // It decodes each request with the object module that owns the operation
-// (checking everything in the order of docs/semantics.md §12, changing nothing), then
-// performs it (which cannot fail). Requests are plain objects from a task
-// thread and are trusted for nothing; whatever their shape, they get an errno, never a throw.
+// (checking everything in the order of docs/semantics.md §12, changing
+// nothing), then performs it. Outside the Endpoint calls the perform cannot
+// fail; an Endpoint call's transfer of caps is checked once more at the
+// rendezvous, against the state then (transfer.ts), and may fail there.
+// Requests come from a task thread and are trusted for nothing; whatever
+// their shape, they get an errno, never a throw.
 
-import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from './abi.ts';
+import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from '../abi.ts';
 import { decodePrint } from './console.ts';
 import { Core } from './core.ts';
 import * as cspace from './cspace.ts';

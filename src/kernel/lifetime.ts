@@ -8,7 +8,7 @@
 // bindings) or force their destruction (everything allocated from a Memory
 // area), and those are queued, so any depth of nesting uses bounded stack.
 
-import { MAX_REFERENCES, ObjectType, PAGE_SIZE, SLOT_BYTES } from './abi.ts';
+import { MAX_REFERENCES, ObjectType, PAGE_SIZE, SLOT_BYTES } from '../abi.ts';
 import type { Areas } from './area.ts';
 import { Life, NO_AREA, type ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';

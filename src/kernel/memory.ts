@@ -2,7 +2,7 @@
 // GET_FREE_PAGES reports what is left, and a dying Memory object takes with
 // it every object still allocated from it (queued on the work list).
 
-import { Errno, MAX_RADIX, ObjectType, Rights, objectPages } from './abi.ts';
+import { Errno, MAX_RADIX, ObjectType, Rights, objectPages } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked, resolveDest, slotCount } from './cspace.ts';
 

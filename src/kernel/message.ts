@@ -2,7 +2,7 @@
 // operation's arguments decoded into a plan, checking everything in the
 // order of §12 and changing nothing. endpoint.ts performs the plans.
 
-import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from './abi.ts';
+import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked, lookup } from './cspace.ts';
 import { type Attached, decodeAttached, decodeLanding } from './transfer.ts';

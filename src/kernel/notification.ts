@@ -4,7 +4,7 @@
 // which gets the word; then the word is cleared. wait and poll return the
 // word and clear it; wait blocks while it is 0.
 
-import { Errno, ObjectType } from './abi.ts';
+import { Errno, ObjectType } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';

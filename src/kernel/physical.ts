@@ -3,7 +3,7 @@
 // Multi-byte fields are stored in the platform's byte order through typed
 // arrays (little-endian on every platform Node supports).
 
-import { PAGE_SIZE, PAGE_SHIFT } from './abi.ts';
+import { PAGE_SIZE, PAGE_SHIFT } from '../abi.ts';
 
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 

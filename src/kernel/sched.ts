@@ -4,7 +4,7 @@
 // program, kill a thread, answer a call that was blocked, print, report an
 // exit). The core stays synchronous: it only records effects.
 
-import type { Fault } from './abi.ts';
+import type { Fault } from '../abi.ts';
 import type { Core } from './core.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 

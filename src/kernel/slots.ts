@@ -13,7 +13,7 @@
 // without scanning every CSpace; an object has at most 256 references, so
 // walking its list is bounded.
 
-import { ObjectType, SLOT_BYTES } from './abi.ts';
+import { ObjectType, SLOT_BYTES } from '../abi.ts';
 import type { ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';
 

@@ -2,7 +2,7 @@
 // capability and task, named by physical address. `system.snapshot()`
 // returns it; dumps and capability graphs are drawn from it.
 
-import { errnoName, ObjectType, opName, typeName } from './abi.ts';
+import { errnoName, ObjectType, opName, PAGE_SIZE, physOf, typeName } from '../abi.ts';
 import { AWAITING_ANSWER } from './endpoint.ts';
 import type { Kernel } from './kernel.ts';
 import { Life, NO_AREA } from './objects.ts';
@@ -63,31 +63,31 @@ export interface Snapshot {
   violations: string[];
 }
 
-const nullable = (page: number) => (page === 0 ? null : page * 4096);
+const nullable = (page: number) => (page === 0 ? null : physOf(page));
 
 export function takeSnapshot(kernel: Kernel): Snapshot {
   const { core } = kernel;
   const { objects, areas, slots } = core;
-  const snap: Snapshot = { pageSize: 4096, pages: core.phys.pages, areas: [], objects: [], caps: [], tasks: [], violations: kernel.check() };
+  const snap: Snapshot = { pageSize: PAGE_SIZE, pages: core.phys.pages, areas: [], objects: [], caps: [], tasks: [], violations: kernel.check() };
   for (let p = 0; p < core.phys.pages; p++) {
     if (objects.life[p] !== Life.Live) continue;
     const type = objects.kind[p];
     const area = objects.area[p];
     const object: ObjectSnapshot = {
-      phys: p * 4096,
+      phys: physOf(p),
       type: typeName(type),
       pages: objects.pages[p],
       refs: area === NO_AREA ? 0 : core.life.refs(type, p),
-      area: area === NO_AREA ? null : area * 4096,
+      area: area === NO_AREA ? null : physOf(area),
     };
     if (type === ObjectType.Memory) {
       snap.areas.push({
-        phys: p * 4096,
+        phys: physOf(p),
         pages: areas.pagesOf(p),
         free: areas.freeOf(p),
         overhead: areas.overheadOf(p),
         fragmented: areas.isFragmented(p),
-        parent: area === NO_AREA ? null : area * 4096,
+        parent: area === NO_AREA ? null : physOf(area),
       });
     } else if (type === ObjectType.CSpace) {
       object.radix = objects.size[p];
@@ -98,12 +98,12 @@ export function takeSnapshot(kernel: Kernel): Snapshot {
         if (t === ObjectType.Null) continue;
         const named = slots.object(s);
         snap.caps.push({
-          cspace: p * 4096,
+          cspace: physOf(p),
           slot: i,
           type: typeName(t),
           rights: slots.rights(s),
           badge: slots.badge(s),
-          object: t === ObjectType.Console || t === ObjectType.Reply ? named : named * 4096,
+          object: t === ObjectType.Console || t === ObjectType.Reply ? named : physOf(named),
         });
       }
     } else if (type === ObjectType.Task) {
@@ -111,7 +111,7 @@ export function takeSnapshot(kernel: Kernel): Snapshot {
       const state = TASK_STATE_NAMES[words[tcbWord(p, Tcb.State)]] ?? 'unknown';
       object.state = state;
       snap.tasks.push({
-        phys: p * 4096,
+        phys: physOf(p),
         state,
         cspace: nullable(words[tcbWord(p, Tcb.CSpace)]),
         vspace: nullable(words[tcbWord(p, Tcb.VSpace)]),
@@ -132,7 +132,7 @@ function waitOf(kernel: Kernel, task: number): Pick<TaskSnapshot, 'call' | 'wait
   const on = record.blockedOn;
   if (on === AWAITING_ANSWER) return { call, waitsOn: 'answer' };
   if (on <= 0) return { call, waitsOn: null };
-  return { call, waitsOn: { type: typeName(kernel.core.objects.kind[on]), phys: on * 4096 } };
+  return { call, waitsOn: { type: typeName(kernel.core.objects.kind[on]), phys: physOf(on) } };
 }
 
 export interface KernelStats {
@@ -161,7 +161,7 @@ export function kernelStats(kernel: Kernel): KernelStats {
     count++;
     const type = core.objects.kind[p];
     if (type === ObjectType.Task) tasks[TASK_STATE_NAMES[core.phys.words[tcbWord(p, Tcb.State)]] ?? 'unknown']++;
-    else if (type === ObjectType.Memory && core.objects.area[p] !== NO_AREA) freePages[`0x${(p * 4096).toString(16)}`] = core.areas.freeOf(p);
+    else if (type === ObjectType.Memory && core.objects.area[p] !== NO_AREA) freePages[`0x${physOf(p).toString(16)}`] = core.areas.freeOf(p);
   }
   return { calls, errors, tasks, freePages, objects: count };
 }

@@ -2,7 +2,7 @@
 // suspend and resume, exit (with its message on the fault Endpoint), and
 // the kill of a task whose object is destroyed while it runs.
 
-import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from './abi.ts';
+import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked, lookup } from './cspace.ts';
 import { EXIT_MESSAGE, type Endpoints, type Ipc } from './endpoint.ts';
@@ -99,8 +99,8 @@ interface StartPlan {
   thread: 'pool' | 'dedicated';
 }
 
-/** The invoked Task cap of a task-control operation: its object, or an errno. */
-function invokedTask(core: Core, task: number, caddr: unknown): number | Failure {
+/** The invoked Task cap of a task-control operation: its object, or a negated errno (as `invoked`). */
+function invokedTask(core: Core, task: number, caddr: unknown): number {
   const cap = invoked(core, task, caddr, ObjectType.Task, Rights.WRITE);
   return cap < 0 ? cap : core.slots.object(cap);
 }
@@ -171,7 +171,7 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
   const endpoint = words[tcbWord(task, Tcb.Fault)];
   let queued = false;
   if (endpoint !== 0) {
-    const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: exitData(task * 4096, code, fault) };
+    const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: exitData(physOf(task), code, fault) };
     const badge = words[tcbWord(task, Tcb.FaultBadge)];
     const q = eps.queues.get(endpoint);
     const receiver = q ? firstOf(q.receivers) : undefined;

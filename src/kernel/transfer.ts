@@ -3,11 +3,11 @@
 // receiver named. All or nothing: every check runs before anything moves, so
 // a failure (ENOSPC, ERANGE, EEXIST, EBADF) leaves both sides as they were.
 
-import { Errno, MAX_REFERENCES, MSG_MAX_CAPS, ObjectType } from './abi.ts';
+import { Errno, MAX_REFERENCES, MSG_MAX_CAPS, ObjectType } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { lookup } from './cspace.ts';
 
-/** A capability the sender attaches: its slot (global index) and how it goes. */
+/** A capability the sender attaches: its caddr in the sender's CSpace, and whether it moves. */
 export interface Attached {
   caddr: number;
   move: boolean;
@@ -82,7 +82,6 @@ export function planTransfer(
   core: Core,
   sender: number,
   attached: Attached[],
-  receiver: number,
   landing: number[],
 ): TransferPlan | { failure: Failure; receiverAtFault: boolean } {
   if (attached.length === 0) return { from: [], moves: [], to: [] };

@@ -4,7 +4,7 @@
 // the object it maps, with bit 31 set on a writable Page mapping; 0 is empty.
 // Every mapping is a binding, so it counts as a reference (docs/semantics.md §4).
 
-import { Errno, ObjectType, PAGE_SIZE, Rights } from './abi.ts';
+import { Errno, ObjectType, PAGE_SIZE, Rights } from '../abi.ts';
 import type { Core, Failure } from './core.ts';
 import { invoked, lookup } from './cspace.ts';
 import { OBJECT_MASK } from './lifetime.ts';

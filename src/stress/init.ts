@@ -2,10 +2,7 @@
 // lets them run, injects seeded faults, stops everything, reconciles the
 // sequence numbers, destroys it all and checks that every page came back.
 // argv: tasks, seconds, seed, faults (comma list of kill, throw, destroy-endpoint).
-import { ObjectType as T, Rights } from '../kernel/abi.ts';
-import type { BootInfo } from '../kernel/boot.ts';
-import type { Sys } from '../workers/sys.ts';
-import { task } from '../workers/task.ts';
+import { type BootInfo, ObjectType as T, Rights, type Sys, task } from '../task.ts';
 import { Control, Label, rng, Slot } from './rng.ts';
 
 interface Worker {

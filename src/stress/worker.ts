@@ -3,8 +3,7 @@
 // servers, attaching a Memory, an Endpoint or a Page cap by copy or move.
 // Every call carries a sequence number per (client, server) pair; a server
 // checks that each client's numbers arrive in order, with no gap or repeat.
-import { KernelError, ObjectType as T } from '../kernel/abi.ts';
-import { task } from '../workers/task.ts';
+import { KernelError, ObjectType as T, task } from '../task.ts';
 import { Control, Label, rng, Slot } from './rng.ts';
 
 interface Arg {

@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { deserialize, serialize } from 'node:v8';
 import { MAX_WIRE_BYTES } from '../ipc/codec.ts';
-import { Op } from '../kernel/abi.ts';
+import { Op } from '../abi.ts';
 import type { Fault, TaskJob } from '../ipc/protocol.ts';
 import type { ThreadRuntime } from './runtime.ts';
 import { flushStdio } from './stdio.ts';

@@ -11,7 +11,7 @@ import { Channel, type KernelBell, SpinBudget, turn } from '../ipc/channel.ts';
 import { Decoder } from '../ipc/codec.ts';
 import type { RequestArgs } from '../ipc/regs.ts';
 import { type FrameWriter, readResponses, requestWriter, Status } from '../ipc/wire.ts';
-import { Errno, KernelError, Op } from '../kernel/abi.ts';
+import { Errno, KernelError, Op } from '../abi.ts';
 
 /** Thrown into the calls of a task whose Task object was destroyed. */
 export class TaskKilled extends Error {

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { isWord, RequestArgs } from '../ipc/regs.ts';
 import type { Received, Requests, Results } from '../ipc/syscalls.ts';
-import { Errno, type Identity, KernelError, Op } from '../kernel/abi.ts';
+import { Errno, type Identity, KernelError, Op } from '../abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
 
 export type CAddr = number;

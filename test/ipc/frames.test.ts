@@ -9,7 +9,7 @@ import { Channel, KernelBell } from '../../src/ipc/channel.ts';
 import { Decoder, MAX_WIRE_BYTES, Oversize, UNUSABLE } from '../../src/ipc/codec.ts';
 import { Ring } from '../../src/ipc/ring.ts';
 import { MAX_FRAME_BYTES, requestWriter } from '../../src/ipc/wire.ts';
-import { KernelError, Op } from '../../src/kernel/abi.ts';
+import { KernelError, Op } from '../../src/abi.ts';
 import { ThreadRuntime } from '../../src/workers/runtime.ts';
 
 function makeRing(capacity: number): Ring {

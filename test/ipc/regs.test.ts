@@ -13,7 +13,7 @@ import { Answer, isReceived, readAnswer, readReceived, receivedBytes, writeRecei
 import { RegsRequest, REQUEST_REGS, RequestArgs } from '../../src/ipc/regs.ts';
 import { ARG_WORDS, type WordKind } from '../../src/ipc/syscalls.ts';
 import { keepRequest, RequestReader, requestWriter } from '../../src/ipc/wire.ts';
-import { MAX_PRINT_BYTES, MSG_MAX_BYTES, Op, type OpCode, opName } from '../../src/kernel/abi.ts';
+import { MAX_PRINT_BYTES, MSG_MAX_BYTES, Op, type OpCode, opName } from '../../src/abi.ts';
 
 const text = new TextEncoder();
 const encode = (s: string) => text.encode(s);

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Oversize } from '../../src/ipc/codec.ts';
-import { MAX_PRINT_BYTES } from '../../src/kernel/abi.ts';
+import { MAX_PRINT_BYTES } from '../../src/abi.ts';
 import { Errno, ExitLabel, ObjectType as T, Op, Rights, TaskState } from '../../src/kernel/index.ts';
 import { answers, coreSystem, spawn } from './harness.ts';
 

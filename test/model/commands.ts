@@ -3,7 +3,7 @@
 // meaningful: they aim at slots in use, at Memory caps, at CSpace caps.
 
 import fc from 'fast-check';
-import { ObjectType as T, Op } from '../../src/kernel/abi.ts';
+import { ObjectType as T, Op } from '../../src/abi.ts';
 import { Step } from './harness.ts';
 import {
   badgeArb,

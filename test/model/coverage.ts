@@ -4,7 +4,7 @@
 // test asserts minimum counts, so a generator change that stops reaching these
 // states fails loudly instead of silently testing less.
 
-import { ObjectType as T, Op, errnoName, opName } from '../../src/kernel/abi.ts';
+import { ObjectType as T, Op, errnoName, opName } from '../../src/abi.ts';
 import type { RefKernel } from './reference.ts';
 
 export class Coverage {

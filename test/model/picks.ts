@@ -5,7 +5,7 @@
 // on. Sequences stay meaningful and still shrink well.
 
 import fc from 'fast-check';
-import { ObjectType as T, Op } from '../../src/kernel/abi.ts';
+import { ObjectType as T, Op } from '../../src/abi.ts';
 import { type Cap, RefKernel } from './reference.ts';
 
 /** Init slots below this form the working range; allocations land from slot 16 on. */

@@ -17,7 +17,7 @@
 // - Only init calls (its CSpace binding cannot change: init is never inactive),
 //   so caddrs are always looked up in init's CSpace.
 
-import { Errno, type Identity, ObjectType as T, Op, Rights, memoryOverheadPages, objectPages } from '../../src/kernel/abi.ts';
+import { Errno, type Identity, ObjectType as T, Op, Rights, memoryOverheadPages, objectPages } from '../../src/abi.ts';
 
 export const PAGE_BYTES = 4096;
 export const REF_LIMIT = 256;

@@ -7,7 +7,7 @@ import { start } from './helpers.ts';
 
 it('an idle system uses almost no CPU', async () => {
   const lines: string[] = [];
-  const system = await start('idle-init.ts', { threads: 2, console: (line) => lines.push(line) });
+  await start('idle-init.ts', { threads: 2, console: (line) => lines.push(line) });
   while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   await new Promise((resolve) => setTimeout(resolve, 300));
   const before = process.cpuUsage();

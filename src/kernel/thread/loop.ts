@@ -8,7 +8,7 @@
 import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } from '../../ipc/wire.ts';
-import { ObjectType, Op } from '../abi.ts';
+import { ObjectType, Op, physOf } from '../../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
 import { TaskState } from '../tcb.ts';
@@ -115,7 +115,7 @@ export class KernelLoop {
       const record = channel.exitRecord();
       if (record) {
         const culprit = this.tids.get(record.tid);
-        const who = culprit ? `task 0x${(culprit.page * 4096).toString(16)}` : 'a task that has since ended';
+        const who = culprit ? `task 0x${physOf(culprit.page).toString(16)}` : 'a task that has since ended';
         reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
       }
       if (!pooled) continue; // a dedicated thread's channel is freed with its task
@@ -306,7 +306,7 @@ export class KernelLoop {
         this.kill(effect.task);
         return;
       case 'print':
-        this.outlet.print(effect.text, effect.task * 4096);
+        this.outlet.print(effect.text, physOf(effect.task));
         return;
       case 'exit': {
         const entry = this.pages.get(effect.task);
@@ -320,7 +320,7 @@ export class KernelLoop {
         if (effect.task === this.initPage) {
           this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot });
         } else if (effect.fault && !effect.heard) {
-          this.outlet.unheard(effect.task * 4096, effect.fault);
+          this.outlet.unheard(physOf(effect.task), effect.fault);
         }
         return;
       }
@@ -330,7 +330,7 @@ export class KernelLoop {
   /** Starts the program of a task the core has made ready. */
   launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
     const entry: TaskEntry = { tid: this.nextTid++, page, thread, channel: -1, seq: -1, traceStart: 0, traceRequest: null, killed: false, exited: false };
-    this.tracer?.taskTrack(entry.tid, page * 4096, thread);
+    this.tracer?.taskTrack(entry.tid, physOf(page), thread);
     const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
     if (thread === 'dedicated') {
       const index = this.freeChannels.pop();
@@ -378,7 +378,7 @@ export class KernelLoop {
     this.pages.delete(page);
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
     this.waitIn(entry, -1);
-    this.launcher.killed(entry.tid, page * 4096);
+    this.launcher.killed(entry.tid, physOf(page));
     if (page === this.initPage) {
       this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
     }

@@ -4,7 +4,7 @@
 // the receive that took it, and counters for free pages and blocked tasks.
 // Times are the kernel thread's clock, in microseconds.
 
-import { errnoName, opName } from '../abi.ts';
+import { errnoName, opName } from '../../abi.ts';
 
 interface TraceEvent {
   name: string;

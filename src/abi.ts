@@ -1,10 +1,21 @@
-// The kernel's ABI: numbers that cross every boundary (object type ids, rights
-// bits, errno values, operation codes) and the two sizing functions a program
-// needs to reckon memory exactly. This file imports nothing, so the task
-// runtime and the public entry points may use it without touching the core.
+// The ABI: numbers and shapes that cross every boundary (object type ids,
+// rights bits, errno values, operation codes, what init is given at boot) and
+// the two sizing functions a program needs to reckon memory exactly. This
+// file imports nothing and is the bottom layer: the kernel core, the wire,
+// the task runtime and the public entry points all build on it.
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
+
+/** The physical byte address of page `page`: how every object and task is named outside the kernel. */
+export function physOf(page: number): number {
+  return page * PAGE_SIZE;
+}
+
+/** The page of physical byte address `phys`. */
+export function pageOf(phys: number): number {
+  return Math.floor(phys / PAGE_SIZE);
+}
 /** Bytes of message data one IPC transfer may carry. */
 export const MSG_MAX_BYTES = 2048;
 /** Capabilities one message may carry. */
@@ -228,4 +239,17 @@ export interface Identity {
   radix?: number;
   /** State of a Task: 'inactive', 'ready', 'blocked', 'suspended' or 'exited'. */
   state?: string;
+}
+
+/** What init receives at boot: its fixed caps, its Memory, its free slots. */
+export interface BootInfo {
+  argv: string[];
+  cspace: number;
+  vspace: number;
+  task: number;
+  console: number;
+  memory: Array<{ cap: number; phys: number; pages: number }>;
+  /** The Null slots of init's CSpace: start inclusive, end exclusive. */
+  free: { start: number; end: number };
+  pageSize: number;
 }
