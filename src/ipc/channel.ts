@@ -40,6 +40,19 @@ const Ctl = {
   Words: 9 * LINE,
 } as const;
 
+// Checked once at load: each control word sits on a cache line of its own
+// (ExitedBy and ExitCode, written together, share one), inside the block.
+{
+  const lines = new Map<number, string[]>();
+  for (const [name, at] of Object.entries(Ctl)) {
+    if (name === 'Words') continue;
+    if (at >= Ctl.Words) throw new Error(`channel layout: control word ${name} lies outside the control block`);
+    lines.set(Math.floor(at / LINE), [...(lines.get(Math.floor(at / LINE)) ?? []), name]);
+  }
+  for (const names of lines.values()) {
+    if (names.length > 1 && names.join() !== 'ExitedBy,ExitCode') throw new Error(`channel layout: ${names.join(' and ')} share a cache line`);
+  }
+}
 const CONTROL_BYTES = Ctl.Words * 4;
 export const DEFAULT_RING_BYTES = 1 << 18;
 

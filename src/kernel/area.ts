@@ -10,6 +10,7 @@
 // bitmap a 32-bit word at a time from a hint below which every page is taken.
 
 import { AREA_HEADER_BYTES, PAGE_SIZE, memoryOverheadPages } from '../abi.ts';
+import { assert, bug } from './assert.ts';
 import { PhysicalMemory } from './physical.ts';
 
 export const AREA_MAGIC = 0x4d454d41; // 'AMEM' read as little-endian bytes
@@ -34,6 +35,7 @@ export const Header = {
 export const AreaFlags = { Fragmented: 1 } as const;
 
 const BITMAP_WORD_OFFSET = AREA_HEADER_BYTES >>> 2;
+assert(Object.keys(Header).length <= BITMAP_WORD_OFFSET, `an area header of ${AREA_HEADER_BYTES} bytes cannot hold its ${Object.keys(Header).length} words`);
 
 export class Areas {
   private readonly words: Uint32Array;
@@ -142,6 +144,7 @@ export class Areas {
     const h = PhysicalMemory.pageWord(base);
     const w = this.words;
     const i = start - base;
+    this.assertRun(base, i, pages, true);
     this.setBits(base, i, i + pages, true);
     w[h + Header.Free] -= pages;
     w[h + Header.Live] += 1;
@@ -158,6 +161,7 @@ export class Areas {
     const h = PhysicalMemory.pageWord(base);
     const w = this.words;
     const i = start - base;
+    this.assertRun(base, i, pages, false);
     this.setBits(base, i, i + pages, false);
     this.bytes[this.refByte(base, start)] = 0;
     w[h + Header.Free] += pages;
@@ -188,7 +192,10 @@ export class Areas {
     if (inverted !== 0) return Math.min(n, (k << 5) + lowestBit(inverted));
     k = this.nextUnfullWord(base, k + 1);
     if (k << 5 >= n) return n;
-    return Math.min(n, (k << 5) + lowestBit(~this.bitmapWord(base, k, n)));
+    // The summary is of the whole area: with n short of its end, the last
+    // word may be full below n though not in the area.
+    const clear = ~this.bitmapWord(base, k, n);
+    return clear === 0 ? n : Math.min(n, (k << 5) + lowestBit(clear));
   }
 
   /** Lowest bitmap word index >= k that is not full (may lie past the end). */
@@ -215,6 +222,24 @@ export class Areas {
       word = this.bitmapWord(base, k, n);
     }
     return Math.min(n, (k << 5) + lowestBit(word));
+  }
+
+  /**
+   * Checked before a take or give changes anything: the run of `pages`
+   * pages from index `i` lies within the area's pages after its metadata,
+   * and is all free (take) or all taken (give).
+   */
+  private assertRun(base: number, i: number, pages: number, taking: boolean): void {
+    const w = this.words;
+    const h = PhysicalMemory.pageWord(base);
+    const what = taking ? 'take' : 'give';
+    if (!(Number.isInteger(pages) && pages > 0 && i >= w[h + Header.Overhead] && i + pages <= w[h + Header.Pages])) {
+      bug(`${what} of ${pages} pages at index ${i} outside the area at page ${base}`);
+    }
+    const end = i + pages;
+    if ((taking ? this.nextSet(base, i, end) : this.nextClear(base, i, end)) < end) {
+      bug(`${what} of pages already ${taking ? 'taken' : 'free'} in the area at page ${base}, indexes ${i}..${end - 1}`);
+    }
   }
 
   /** Sets or clears the bits of page indexes [from, to). */

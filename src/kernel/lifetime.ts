@@ -8,7 +8,8 @@
 // bindings) or force their destruction (everything allocated from a Memory
 // area), and those are queued, so any depth of nesting uses bounded stack.
 
-import { MAX_REFERENCES, ObjectType, PAGE_SIZE, SLOT_BYTES } from '../abi.ts';
+import { MAX_MEMORY_PAGES, MAX_REFERENCES, ObjectType, PAGE_SIZE, SLOT_BYTES } from '../abi.ts';
+import { assert } from './assert.ts';
 import type { Areas } from './area.ts';
 import { Life, NO_AREA, type ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';
@@ -17,6 +18,7 @@ import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 /** The object page in a binding word (mapping entries carry flags above it). */
 export const OBJECT_MASK = 0x000fffff;
+assert(MAX_MEMORY_PAGES - 1 <= OBJECT_MASK, `a binding word's object field (mask 0x${OBJECT_MASK.toString(16)}) cannot name every page of ${MAX_MEMORY_PAGES}`);
 
 /** The most objects the cycle check examines before it assumes reachability. */
 const GROUP_LIMIT = 512;

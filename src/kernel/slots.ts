@@ -14,10 +14,13 @@
 // walking its list is bounded.
 
 import { ObjectType, SLOT_BYTES } from '../abi.ts';
+import { assert, bug } from './assert.ts';
 import type { ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';
 
 const WORDS_PER_SLOT = SLOT_BYTES >>> 2;
+// A slot record is type, rights and two spare bytes, then object, badge and link words.
+assert(SLOT_BYTES % 4 === 0 && WORDS_PER_SLOT >= 4, `a slot record of ${SLOT_BYTES} bytes cannot hold its four words`);
 
 /** Objects that occupy no pages and are named by a small device number. */
 export function isDevice(type: number): boolean {
@@ -70,6 +73,7 @@ export class Slots {
   /** Writes a capability into an empty slot and enters it in its object's list. */
   fill(s: number, type: number, rights: number, object: number, badge: number): void {
     const b = s * SLOT_BYTES;
+    if (this.bytes[b] !== ObjectType.Null) bug(`fill of slot ${s}, which holds a cap of type ${this.bytes[b]}`);
     this.bytes[b] = type;
     this.bytes[b + 1] = rights;
     this.bytes[b + 2] = 0;
