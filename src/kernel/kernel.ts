@@ -92,6 +92,35 @@ export class Kernel {
     return this.sched.take();
   }
 
+  /** Whether decisions have left effects to carry out. */
+  hasEffects(): boolean {
+    return this.sched.effects.length > 0;
+  }
+
+  /** Whether `task` is the first page of a live Task object. */
+  isLiveTask(task: number): boolean {
+    return this.core.objects.isLive(task, ObjectType.Task);
+  }
+
+  /** Free pages of those of `areas` that are still live Memory areas (a trace counter). */
+  freePagesOf(areas: readonly number[]): number {
+    let free = 0;
+    for (const area of areas) if (this.core.objects.isLive(area, ObjectType.Memory)) free += this.core.areas.freeOf(area);
+    return free;
+  }
+
+  /** Tasks blocked in a system call now (a trace counter). */
+  blockedTasks(): number {
+    let blocked = 0;
+    for (const task of this.sched.records.keys()) if (this.sched.state(task) === TaskState.Blocked) blocked++;
+    return blocked;
+  }
+
+  /** Calls `watch(sender, receiver)` at every message delivery (null: stop). */
+  watchDeliveries(watch: ((sender: number, receiver: number) => void) | null): void {
+    this.core.onDeliver = watch;
+  }
+
   /**
    * Decides one system call of the task whose Task object starts at page
    * `caller`. Returns its answer, or null when the caller blocks: the answer

@@ -8,10 +8,9 @@
 import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } from '../../ipc/wire.ts';
-import { ObjectType, Op, physOf } from '../../abi.ts';
+import { Op, physOf } from '../../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
-import { TaskState } from '../tcb.ts';
 import { Tracer } from './trace.ts';
 
 /** Where the host hears what happens. */
@@ -89,11 +88,11 @@ export class KernelLoop {
     const tracer = new Tracer();
     this.tracer = tracer;
     for (const channel of this.channels) if (channel) tracer.channelTrack(channel.index, false);
-    this.kernel.core.onDeliver = (from, to) => {
+    this.kernel.watchDeliveries((from, to) => {
       const a = this.pages.get(from);
       const b = this.pages.get(to);
       if (a && b) tracer.flow(a.tid, b.tid);
-    };
+    });
   }
 
   /** The trace recorded so far, as Chrome trace JSON; null when not tracing. */
@@ -205,12 +204,8 @@ export class KernelLoop {
     if (this.tracer && frames > 0) {
       this.tracer.pass(start, frames, this.dirty);
       this.tracer.counters(
-        () => this.bootAreas.reduce((sum, area) => sum + (this.kernel.core.objects.life[area] === 1 ? this.kernel.core.areas.freeOf(area) : 0), 0),
-        () => {
-          let blocked = 0;
-          for (const page of this.kernel.sched.records.keys()) if (this.kernel.sched.state(page) === TaskState.Blocked) blocked++;
-          return blocked;
-        },
+        () => this.kernel.freePagesOf(this.bootAreas),
+        () => this.kernel.blockedTasks(),
       );
     }
     return frames > 0;
@@ -245,7 +240,7 @@ export class KernelLoop {
     }
     // At once, not after the pass: a call can end or kill a task (even this
     // one), and the next frame of the same drain must already know.
-    if (this.kernel.sched.effects.length > 0) this.applyEffects();
+    if (this.kernel.hasEffects()) this.applyEffects();
   };
 
   /**
@@ -353,7 +348,7 @@ export class KernelLoop {
 
   /** A task's thread work is over; if the kernel never saw it exit, it faulted. */
   private threadEnded(entry: TaskEntry, error?: Fault): void {
-    if (!entry.exited && !entry.killed && this.kernel.core.objects.isLive(entry.page, ObjectType.Task)) {
+    if (!entry.exited && !entry.killed && this.kernel.isLiveTask(entry.page)) {
       const fault = error ?? { name: 'Error', message: 'the task ended without telling the kernel' };
       if (entry.page === this.initPage) this.beforeInitExits();
       this.kernel.invoke(entry.page, { op: Op.Exit, code: 1, fault });
