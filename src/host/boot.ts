@@ -12,7 +12,7 @@ import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { Fault, HostEvent } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
 import { BOOTSTRAP, entryBeside, threadExecArgv } from '../workers/threads.ts';
-import type { KernelControl } from './kernel-thread.ts';
+import type { KernelControl } from './kernel-entry.ts';
 import { BootError, type BootOptions, checkOptions } from './options.ts';
 
 export interface ExitStatus {
@@ -42,7 +42,7 @@ export interface System {
   shutdown(): Promise<void>;
 }
 
-const KERNEL_THREAD = entryBeside(import.meta.url, 'kernel-thread');
+const KERNEL_THREAD = entryBeside(import.meta.url, 'kernel-entry');
 /** How init ends when the system is shut down first. */
 const SHUT_DOWN: Fault = { name: 'Shutdown', message: 'the system was shut down before init exited' };
 

@@ -2,7 +2,7 @@
 // holds its capability at boot; printing needs WRITE.
 
 import { Errno, MAX_PRINT_BYTES, ObjectType, Rights } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { invoked } from './cspace.ts';
 
 /**

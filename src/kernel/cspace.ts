@@ -10,7 +10,7 @@
 // { cspace: caddr, slot: index }, which needs a CSpace capability with WRITE.
 
 import { Errno, type Identity, MAX_RADIX, ObjectType, physOf, Rights } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { Slots } from './slots.ts';
 import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
 

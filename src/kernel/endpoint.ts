@@ -5,7 +5,7 @@
 // holds the Reply capability in a hidden per-task slot.
 
 import { Errno, ObjectType, Op, physOf, Rights } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { cspaceOf, resolveDest } from './cspace.ts';
 import { decodeReply, type Message, type RecvPlan, type ReplyRecvPlan, type SendPlan } from './message.ts';
 import { PhysicalMemory } from './physical.ts';

@@ -5,7 +5,7 @@
 
 import { MAX_REFERENCES, ObjectType, Rights, SLOT_BYTES, typeName } from '../abi.ts';
 import { AREA_MAGIC } from './area.ts';
-import type { Core } from './core.ts';
+import type { Core } from './state.ts';
 import { OBJECT_MASK } from './lifetime.ts';
 import { Life, NO_AREA } from './objects.ts';
 import { Slots, isDevice } from './slots.ts';

@@ -9,7 +9,7 @@
 
 import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from '../abi.ts';
 import { decodePrint } from './console.ts';
-import { Core } from './core.ts';
+import { Core } from './state.ts';
 import * as cspace from './cspace.ts';
 import { AWAITING_ANSWER, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
 import { decodeRecv, decodeReplyRecv, decodeSend } from './message.ts';
@@ -17,7 +17,7 @@ import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
 import { decodeNotification, Notifications } from './notification.ts';
 import { type Effect, type Fault, Scheduler, type SyscallResult } from './sched.ts';
-import * as task from './task.ts';
+import * as task from './task-object.ts';
 import { TaskState } from './tcb.ts';
 import * as vspace from './vspace.ts';
 

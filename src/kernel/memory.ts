@@ -3,7 +3,7 @@
 // it every object still allocated from it (queued on the work list).
 
 import { Errno, MAX_RADIX, ObjectType, Rights, objectPages } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { invoked, resolveDest, slotCount } from './cspace.ts';
 
 /** Largest Memory child: all of the largest physical memory. */

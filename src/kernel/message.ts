@@ -3,7 +3,7 @@
 // order of §12 and changing nothing. endpoint.ts performs the plans.
 
 import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
 import { type Attached, decodeAttached, decodeLanding } from './transfer.ts';
 

@@ -5,7 +5,7 @@
 // word and clear it; wait blocks while it is 0.
 
 import { Errno, ObjectType } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { invoked } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
 import type { Scheduler, SyscallResult } from './sched.ts';

@@ -5,7 +5,7 @@
 // exit). The core stays synchronous: it only records effects.
 
 import type { Fault } from '../abi.ts';
-import type { Core } from './core.ts';
+import type { Core } from './state.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 /** A call's answer: errno 0 with a value, or an errno. */

@@ -4,7 +4,7 @@
 // a failure (ENOSPC, ERANGE, EEXIST, EBADF) leaves both sides as they were.
 
 import { Errno, MAX_REFERENCES, MSG_MAX_CAPS, ObjectType } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { lookup } from './cspace.ts';
 
 /** A capability the sender attaches: its caddr in the sender's CSpace, and whether it moves. */

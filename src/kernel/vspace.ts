@@ -5,7 +5,7 @@
 // Every mapping is a binding, so it counts as a reference (docs/semantics.md §4).
 
 import { Errno, ObjectType, PAGE_SIZE, Rights } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
 import { OBJECT_MASK } from './lifetime.ts';
 import { PhysicalMemory } from './physical.ts';

@@ -12,7 +12,7 @@ import type { ThreadRuntime } from './runtime.ts';
 import { flushStdio } from './stdio.ts';
 import { Sys } from './sys.ts';
 import { RUNNING_FROM_SOURCE } from './threads.ts';
-import { type TaskFunction, taskFunction } from './task.ts';
+import { type TaskFunction, taskFunction } from './program.ts';
 
 type Outcome =
   | { kind: 'return'; value: unknown }

@@ -3,7 +3,7 @@
 // the kill of a task whose object is destroyed while it runs.
 
 import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
-import type { Core, Failure } from './core.ts';
+import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
 import { EXIT_MESSAGE, type Endpoints, type Ipc } from './endpoint.ts';
 import type { Fault, Scheduler } from './sched.ts';

@@ -10,7 +10,7 @@ import { pageOf } from '../abi.ts';
 import { Channel, KernelBell } from '../ipc/channel.ts';
 import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { HostEvent } from '../ipc/protocol.ts';
-import { bootKernel } from '../kernel/boot.ts';
+import { bootKernel } from '../kernel/boot-kernel.ts';
 import { kernelStats, takeSnapshot } from '../kernel/snapshot.ts';
 import { KernelLoop, type Outlet } from '../kernel/thread/loop.ts';
 import { ThreadLauncher } from '../workers/launcher.ts';
