@@ -1,12 +1,10 @@
-// comlink over worker_threads: its Node adapter is a CommonJS module whose
-// export is `{ default: nodeEndpoint }`, which ESM sees one level deeper.
+// comlink over worker_threads, through the ES module build of comlink's own
+// Node adapter (its declarations sit beside it as node-adapter.d.ts).
 
 import type { Endpoint } from 'comlink';
-import adapter from 'comlink/dist/umd/node-adapter.js';
+import type { NodeEndpoint } from 'comlink/dist/esm/node-adapter.js';
+// @ts-expect-error: the .mjs has no .d.mts of its own; its types are node-adapter.d.ts, applied below.
+import adapter from 'comlink/dist/esm/node-adapter.mjs';
 
-type NodeEndpointLike = Parameters<typeof import('comlink/dist/umd/node-adapter.js').default>[0];
-type Adapter = (port: NodeEndpointLike) => Endpoint;
-
-const loaded = adapter as unknown as Adapter | { default: Adapter };
 /** Turns a Worker or MessagePort into a comlink Endpoint. */
-export const nodeEndpoint: Adapter = typeof loaded === 'function' ? loaded : loaded.default;
+export const nodeEndpoint: (port: NodeEndpoint) => Endpoint = adapter;

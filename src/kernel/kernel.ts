@@ -11,8 +11,9 @@ import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from '.
 import { decodePrint } from './console.ts';
 import { Core } from './state.ts';
 import * as cspace from './cspace.ts';
-import { AWAITING_ANSWER, Endpoints, EXIT_MESSAGE, Ipc } from './endpoint.ts';
+import { Endpoints, EXIT_MESSAGE } from './endpoint.ts';
 import { decodeRecv, decodeReplyRecv, decodeSend } from './message.ts';
+import { AWAITING_ANSWER, Replies } from './reply.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
 import { decodeNotification, Notifications } from './notification.ts';
@@ -43,7 +44,7 @@ export class Kernel {
   readonly sched: Scheduler;
   readonly endpoints: Endpoints;
   readonly notifications: Notifications;
-  private readonly ipc: Ipc;
+  private readonly replies: Replies;
   private readonly ctx: task.TaskContext;
   /** System calls decided, by operation code. */
   readonly calls = new Float64Array(64);
@@ -53,15 +54,15 @@ export class Kernel {
   constructor(pages: number, buffer?: SharedArrayBuffer) {
     this.core = new Core(pages, buffer);
     this.sched = new Scheduler(this.core);
-    this.endpoints = new Endpoints(this.core, this.sched);
+    this.replies = new Replies(this.core, this.sched);
+    this.endpoints = new Endpoints(this.core, this.sched, this.replies);
     this.notifications = new Notifications(this.core, this.sched);
-    this.ipc = new Ipc(this.core, this.endpoints, this.sched);
     const unqueue = (t: number, object: number) => {
       if (this.core.objects.kind[object] === ObjectType.Notification) this.notifications.unqueue(t, object);
       else this.endpoints.unqueue(t, object);
     };
-    this.ctx = { core: this.core, sched: this.sched, eps: this.endpoints, ipc: this.ipc, unqueue };
-    this.core.onReplyDropped = (caller, gen) => this.ipc.replyDropped(caller, gen);
+    this.ctx = { core: this.core, sched: this.sched, eps: this.endpoints, replies: this.replies, unqueue };
+    this.core.onReplyDropped = (caller, gen) => this.replies.dropped(caller, gen);
     const { life } = this.core;
     life.teardown[ObjectType.Memory] = (object) => memory.teardownMemory(this.core, object);
     life.teardown[ObjectType.CSpace] = (object) => cspace.teardownCSpace(this.core, object);
@@ -211,23 +212,23 @@ export class Kernel {
         const isCall = req.op === Op.Call;
         const plan = decodeSend(core, caller, req, isCall);
         if (typeof plan === 'number') return fail(plan);
-        return this.ipc.send(caller, plan, req, req.op !== Op.NbSend, isCall);
+        return this.endpoints.send(caller, plan, req, req.op !== Op.NbSend, isCall);
       }
       case Op.Recv:
       case Op.NbRecv: {
         const plan = decodeRecv(core, caller, req);
         if (typeof plan === 'number') return fail(plan);
-        return this.ipc.recv(caller, plan, req, req.op === Op.Recv);
+        return this.endpoints.recv(caller, plan, req, req.op === Op.Recv);
       }
       case Op.Reply:
-        return this.ipc.reply(caller, req);
+        return this.replies.reply(caller, req);
       case Op.ReplyRecv: {
-        const plan = decodeReplyRecv(core, caller, req, this.ipc.replyGrant(caller));
+        const plan = decodeReplyRecv(core, caller, req, this.replies.replyGrant(caller));
         if (typeof plan === 'number') return fail(plan);
-        return this.ipc.replyRecv(caller, plan, req);
+        return this.endpoints.replyRecv(caller, plan, req);
       }
       case Op.StoreReply:
-        return this.ipc.storeReply(caller, req);
+        return this.replies.storeReply(caller, req);
       case Op.Signal: {
         const plan = decodeNotification(core, caller, req.cap, Rights.WRITE);
         return typeof plan === 'number' ? fail(plan) : this.notifications.signal(plan.page, plan.badge);

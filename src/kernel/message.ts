@@ -1,10 +1,13 @@
 // Messages of IPC calls (docs/semantics.md §7): each Endpoint and Reply
 // operation's arguments decoded into a plan, checking everything in the
-// order of §12 and changing nothing. endpoint.ts performs the plans.
+// order of §12 and changing nothing (endpoint.ts and reply.ts perform the
+// plans); and the IPC buffer, where a message sits in its task's memory.
 
-import { Errno, MSG_MAX_BYTES, ObjectType, Rights } from '../abi.ts';
+import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
+import { PhysicalMemory } from './physical.ts';
+import { IPC_BUFFER_OFFSET } from './tcb.ts';
 import { type Attached, decodeAttached, decodeLanding } from './transfer.ts';
 
 /** A message as the kernel carries it: its label and data bytes. */
@@ -110,4 +113,65 @@ export function decodeReplyRecv(core: Core, task: number, req: Record<string, un
   const landing = decodeLanding(core, task, req.slots);
   if (typeof landing === 'number') return landing;
   return { reply, recv: { endpoint: slots.object(cap), landing, grant: (slots.rights(cap) & Rights.GRANT) !== 0 } };
+}
+
+// The IPC buffer. No message is buffered in the kernel: a sender's message
+// waits in its own IPC buffer, and delivery copies it into the receiver's.
+
+/** Word offsets of a message in the IPC buffer (from the buffer's first word). */
+const Msg = { Label: 0, Length: 1, Badge: 2, Caps: 3 } as const;
+const DATA_OFFSET = 64;
+
+/** A message as its receiver gets it: the landing slots that got caps, and the sender's badge. */
+export interface Received {
+  label: number;
+  data: Uint8Array;
+  caps: number[];
+  badge: number;
+}
+
+function ipcByte(task: number): number {
+  return physOf(task) + IPC_BUFFER_OFFSET;
+}
+function ipcWord(task: number): number {
+  return PhysicalMemory.pageWord(task) + IPC_BUFFER_OFFSET / 4;
+}
+
+/** Writes a message into a task's IPC buffer. */
+export function storeMessage(core: Core, task: number, msg: Message, badge: number): void {
+  const base = ipcWord(task);
+  const w = core.phys.words;
+  w[base + Msg.Label] = msg.label;
+  w[base + Msg.Length] = msg.data.length;
+  w[base + Msg.Badge] = badge;
+  w[base + Msg.Caps] = 0;
+  core.phys.bytes.set(msg.data, ipcByte(task) + DATA_OFFSET);
+}
+
+/** Copies the message in `from`'s IPC buffer into `to`'s, with `badge`, and reads it out. */
+export function copyMessage(core: Core, from: number, to: number, badge: number): Received {
+  const w = core.phys.words;
+  const src = ipcWord(from);
+  const dst = ipcWord(to);
+  const length = w[src + Msg.Length];
+  w[dst + Msg.Label] = w[src + Msg.Label];
+  w[dst + Msg.Length] = length;
+  w[dst + Msg.Badge] = badge;
+  w[dst + Msg.Caps] = 0;
+  core.phys.bytes.copyWithin(ipcByte(to) + DATA_OFFSET, ipcByte(from) + DATA_OFFSET, ipcByte(from) + DATA_OFFSET + length);
+  return readMessage(core, to);
+}
+
+/** The badge stored with the message in a task's IPC buffer. */
+export function messageBadge(core: Core, task: number): number {
+  return core.phys.words[ipcWord(task) + Msg.Badge];
+}
+
+/** The message in a task's IPC buffer, copied out. */
+export function readMessage(core: Core, task: number): Received {
+  const w = core.phys.words;
+  const base = ipcWord(task);
+  const length = w[base + Msg.Length];
+  const start = ipcByte(task) + DATA_OFFSET;
+  return { label: w[base + Msg.Label], data: core.phys.bytes.slice(start, start + length), caps: [], badge: w[base + Msg.Badge] };
 }

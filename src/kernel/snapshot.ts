@@ -3,7 +3,7 @@
 // returns it; dumps and capability graphs are drawn from it.
 
 import { errnoName, ObjectType, opName, PAGE_SIZE, physOf, typeName } from '../abi.ts';
-import { AWAITING_ANSWER } from './endpoint.ts';
+import { AWAITING_ANSWER } from './reply.ts';
 import type { Kernel } from './kernel.ts';
 import { Life, NO_AREA } from './objects.ts';
 import { Slots } from './slots.ts';

@@ -5,7 +5,9 @@
 import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
-import { EXIT_MESSAGE, type Endpoints, type Ipc } from './endpoint.ts';
+import { EXIT_MESSAGE, type Endpoints } from './endpoint.ts';
+import { copyMessage, storeMessage } from './message.ts';
+import type { Replies } from './reply.ts';
 import type { Fault, Scheduler } from './sched.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
@@ -14,7 +16,7 @@ export interface TaskContext {
   core: Core;
   sched: Scheduler;
   eps: Endpoints;
-  ipc: Ipc;
+  replies: Replies;
   /** Takes a task out of the queue of the object (Endpoint or Notification) it is blocked on. */
   unqueue(task: number, object: number): void;
 }
@@ -153,7 +155,7 @@ function cancelWaits(ctx: TaskContext, task: number): void {
   const record = ctx.sched.record(task);
   if (!record) return;
   if (record.blockedOn > 0) ctx.unqueue(task, record.blockedOn);
-  ctx.ipc.dropReply(task);
+  ctx.replies.dropReply(task);
   record.blockedOn = 0;
   record.call = null;
   record.held = null;
@@ -175,10 +177,10 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
     const badge = words[tcbWord(task, Tcb.FaultBadge)];
     const q = eps.queues.get(endpoint);
     const receiver = q ? firstOf(q.receivers) : undefined;
-    eps.store(task, msg, badge);
+    storeMessage(core, task, msg, badge);
     if (receiver !== undefined) {
       eps.unqueue(receiver, endpoint);
-      sched.answer(receiver, { errno: 0, value: eps.transfer(task, receiver, badge) });
+      sched.answer(receiver, { errno: 0, value: copyMessage(core, task, receiver, badge) });
     } else {
       eps.of(endpoint).senders.add(task);
       const record = sched.record(task) ?? sched.admit(task);

@@ -1,0 +1,139 @@
+// Reply capabilities (docs/semantics.md §7): a `call` leaves its caller
+// waiting for an answer, and the receiver holds the Reply capability in a
+// hidden per-task slot. It answers with reply (or replyRecv), or moves the
+// cap into a slot with storeReply and answers later by send on it. A Reply
+// cap is one-shot; dropped unanswered (the holder receives again, ends, or
+// destroys the stored cap), its caller gets EPIPE.
+
+import { Errno, ObjectType, Rights } from '../abi.ts';
+import { cspaceOf, resolveDest } from './cspace.ts';
+import { copyMessage, decodeReply, type Message, type SendPlan, storeMessage } from './message.ts';
+import type { Scheduler, SyscallResult, TaskRecord } from './sched.ts';
+import type { Core } from './state.ts';
+import { type Attached, performTransfer, planTransfer } from './transfer.ts';
+
+/** Marks a task's wait for the answer to its call (blockedOn of the caller). */
+export const AWAITING_ANSWER = -1;
+
+const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
+
+/** The Reply caps: who waits for whose answer, and the operations that answer. */
+export class Replies {
+  constructor(
+    private readonly core: Core,
+    private readonly sched: Scheduler,
+  ) {}
+
+  private record(task: number): TaskRecord {
+    return this.sched.record(task) ?? this.sched.admit(task);
+  }
+
+  /** `caller`'s call reached `server`: the caller waits, the server holds its Reply cap. */
+  awaitAnswer(caller: number, server: number, call: Record<string, unknown>, grant: boolean): void {
+    this.sched.block(caller, AWAITING_ANSWER, call);
+    const record = this.record(server);
+    record.replyTo = caller;
+    record.replyGen = this.record(caller).gen;
+    record.replyGrant = grant;
+  }
+
+  /** Whether `caller` still waits for the answer its Reply cap of generation `gen` promises. */
+  private awaiting(caller: number, gen: number): boolean {
+    const record = this.sched.record(caller);
+    return record !== undefined && record.gen === gen && record.blockedOn === AWAITING_ANSWER;
+  }
+
+  /** The caller whose Reply cap `task` holds in its hidden slot and who still waits, or 0. */
+  private held(task: number): number {
+    const mine = this.sched.record(task);
+    if (mine === undefined || mine.replyTo === 0 || !this.awaiting(mine.replyTo, mine.replyGen)) return 0;
+    return mine.replyTo;
+  }
+
+  /** Answers `caller` with `msg` and its caps from `task`; changes nothing when the transfer fails. */
+  private answer(task: number, caller: number, msg: Message, attached: Attached[]): SyscallResult {
+    const theirs = this.record(caller);
+    const plan = planTransfer(this.core, task, attached, theirs.landing);
+    if ('failure' in plan) return { errno: plan.failure };
+    storeMessage(this.core, task, msg, 0);
+    const received = copyMessage(this.core, task, caller, 0);
+    received.caps = performTransfer(this.core, plan, cspaceOf(this.core, caller));
+    this.core.onDeliver?.(task, caller);
+    this.sched.answer(caller, { errno: 0, value: received });
+    return OK;
+  }
+
+  /** reply(msg): answers the caller whose Reply cap the task holds in its hidden slot. */
+  reply(task: number, req: Record<string, unknown>): SyscallResult {
+    const mine = this.sched.record(task);
+    const decoded = decodeReply(this.core, task, req, mine?.replyGrant ?? false);
+    if (typeof decoded === 'number') return { errno: decoded };
+    const caller = this.held(task);
+    if (mine === undefined || caller === 0) {
+      if (mine) mine.replyTo = 0;
+      return { errno: Errno.EPIPE };
+    }
+    const result = this.answer(task, caller, decoded.msg, decoded.attached);
+    if (result.errno === 0) mine.replyTo = 0;
+    return result;
+  }
+
+  /**
+   * The answer half of replyRecv: answers the held caller, giving up the
+   * Reply cap; null when there is nobody to answer (the message is then
+   * dropped). A transfer the caller cannot take fails it, keeping the cap.
+   */
+  answerHeld(task: number, msg: Message, attached: Attached[]): SyscallResult | null {
+    const caller = this.held(task);
+    if (caller === 0) return null;
+    const answered = this.answer(task, caller, msg, attached);
+    if (answered.errno === 0) this.record(task).replyTo = 0;
+    return answered;
+  }
+
+  /**
+   * Whether replyRecv's answer from `task` may carry caps: if the Reply cap
+   * it holds may; with nobody to answer the answer is dropped, caps and all.
+   */
+  replyGrant(task: number): boolean {
+    return this.held(task) === 0 || (this.sched.record(task) as TaskRecord).replyGrant;
+  }
+
+  /** storeReply(dest): moves the hidden Reply cap into a slot, to answer later by send. */
+  storeReply(task: number, req: Record<string, unknown>): SyscallResult {
+    const dest = resolveDest(this.core, task, req.dest);
+    if (typeof dest === 'number') return { errno: dest };
+    if (this.core.slots.type(dest.slot) !== ObjectType.Null) return { errno: Errno.EEXIST };
+    const caller = this.held(task);
+    if (caller === 0) return { errno: Errno.EPIPE };
+    const mine = this.sched.record(task) as TaskRecord;
+    const rights = Rights.READ | Rights.WRITE | (mine.replyGrant ? Rights.GRANT : 0);
+    this.core.slots.fill(dest.slot, ObjectType.Reply, rights, caller, mine.replyGen);
+    mine.replyTo = 0;
+    return OK;
+  }
+
+  /** send on a stored Reply cap: one-shot; EPIPE (changing nothing) if the caller is gone. */
+  sendOnReply(task: number, plan: SendPlan): SyscallResult {
+    const slots = this.core.slots;
+    const caller = slots.object(plan.reply);
+    if (!this.awaiting(caller, slots.badge(plan.reply))) return { errno: Errno.EPIPE };
+    const result = this.answer(task, caller, plan.msg, plan.attached);
+    if (result.errno === 0) slots.clear(plan.reply);
+    return result;
+  }
+
+  /** A task's unanswered hidden Reply cap goes away: its caller gets EPIPE. */
+  dropReply(task: number): void {
+    const record = this.sched.record(task);
+    if (!record || record.replyTo === 0) return;
+    const caller = record.replyTo;
+    record.replyTo = 0;
+    this.dropped(caller, record.replyGen);
+  }
+
+  /** A Reply cap (hidden or stored) was dropped unanswered. */
+  dropped(caller: number, gen: number): void {
+    if (this.awaiting(caller, gen)) this.sched.answer(caller, { errno: Errno.EPIPE });
+  }
+}
