@@ -61,7 +61,7 @@ export function bootKernel(options: CoreBootOptions): BootedKernel {
   core.devices.refs[CONSOLE_DEVICE] = 1;
   core.life.bind(ObjectType.CSpace, cspace, tcbWord(init, Tcb.CSpace));
   core.life.bind(ObjectType.VSpace, vspace, tcbWord(init, Tcb.VSpace));
-  kernel.sched.admit(init);
+  kernel.waits.admit(init);
   core.phys.words[tcbWord(init, Tcb.State)] = TaskState.Ready;
 
   const memory = regions.map((size, i) => {

@@ -9,7 +9,7 @@ import { Errno, Op } from '../abi.ts';
 import { cspaceOf } from './cspace.ts';
 import { copyMessage, messageBadge, type Received, type RecvPlan, type ReplyRecvPlan, type SendPlan, storeMessage } from './message.ts';
 import type { Replies } from './reply.ts';
-import type { Scheduler, SyscallResult, TaskRecord } from './sched.ts';
+import type { SyscallResult, TaskWaits } from './waits.ts';
 import type { Core, Failure } from './state.ts';
 import { TaskState } from './tcb.ts';
 import { type Attached, performTransfer, planTransfer } from './transfer.ts';
@@ -36,7 +36,7 @@ export class Endpoints {
 
   constructor(
     private readonly core: Core,
-    private readonly sched: Scheduler,
+    private readonly waits: TaskWaits,
     private readonly replies: Replies,
   ) {}
 
@@ -64,14 +64,10 @@ export class Endpoints {
     if (!q) return;
     this.queues.delete(endpoint);
     for (const task of [...q.senders, ...q.receivers]) {
-      const record = this.sched.record(task);
-      if (record && this.sched.state(task) === TaskState.Blocked) this.sched.answer(task, { errno: Errno.EPIPE });
-      else if (record && record.call?.op === EXIT_MESSAGE) this.sched.records.delete(task);
+      const record = this.waits.record(task);
+      if (record && this.waits.state(task) === TaskState.Blocked) this.waits.answer(task, { errno: Errno.EPIPE });
+      else if (record && record.call?.op === EXIT_MESSAGE) this.waits.records.delete(task);
     }
-  }
-
-  private record(task: number): TaskRecord {
-    return this.sched.record(task) ?? this.sched.admit(task);
   }
 
   /** Delivers a message with its caps from `sender` to `receiver`, or says why not. */
@@ -87,7 +83,7 @@ export class Endpoints {
   send(task: number, plan: SendPlan, req: Record<string, unknown>, blocking: boolean, isCall: boolean): SyscallResult | null {
     if (plan.reply !== 0) return this.replies.sendOnReply(task, plan);
     storeMessage(this.core, task, plan.msg, plan.badge);
-    const mine = this.record(task);
+    const mine = this.waits.recordFor(task);
     mine.landing = plan.landing;
     for (;;) {
       const q = this.queues.get(plan.endpoint);
@@ -96,20 +92,20 @@ export class Endpoints {
         if (!blocking) return { errno: Errno.EAGAIN };
         mine.attached = plan.attached;
         this.of(plan.endpoint).senders.add(task);
-        this.sched.block(task, plan.endpoint, req);
+        this.waits.block(task, plan.endpoint, req);
         return null;
       }
-      const theirs = this.record(receiver);
+      const theirs = this.waits.recordFor(receiver);
       const got = this.deliver(task, plan.attached, receiver, theirs.landing, plan.badge);
       if ('failure' in got) {
         if (!got.receiverAtFault) return { errno: got.failure };
         this.unqueue(receiver, plan.endpoint);
-        this.sched.answer(receiver, { errno: got.failure });
+        this.waits.answer(receiver, { errno: got.failure });
         continue;
       }
       this.unqueue(receiver, plan.endpoint);
       if (isCall) this.replies.awaitAnswer(task, receiver, req, theirs.grant);
-      this.sched.answer(receiver, { errno: 0, value: got });
+      this.waits.answer(receiver, { errno: 0, value: got });
       return isCall ? null : OK;
     }
   }
@@ -121,26 +117,26 @@ export class Endpoints {
       const sender = q ? first(q.senders) : undefined;
       if (sender === undefined) {
         if (!blocking) return { errno: Errno.EAGAIN };
-        const mine = this.record(task);
+        const mine = this.waits.recordFor(task);
         mine.landing = plan.landing;
         mine.grant = plan.grant;
         this.of(plan.endpoint).receivers.add(task);
-        this.sched.block(task, plan.endpoint, req);
+        this.waits.block(task, plan.endpoint, req);
         return null;
       }
-      const theirs = this.record(sender);
+      const theirs = this.waits.recordFor(sender);
       const call = theirs.call;
       const exitMessage = call?.op === EXIT_MESSAGE;
       const got = this.deliver(sender, exitMessage ? [] : theirs.attached, task, plan.landing, messageBadge(this.core, sender));
       this.unqueue(sender, plan.endpoint);
       if ('failure' in got) {
         // The sender's transfer cannot be made (its caps are gone, too many, a count would pass 256).
-        this.sched.answer(sender, { errno: got.failure });
+        this.waits.answer(sender, { errno: got.failure });
         continue;
       }
-      if (exitMessage) this.sched.records.delete(sender);
+      if (exitMessage) this.waits.records.delete(sender);
       else if (call?.op === Op.Call) this.replies.awaitAnswer(sender, task, call, plan.grant);
-      else this.sched.answer(sender, OK);
+      else this.waits.answer(sender, OK);
       return { errno: 0, value: got };
     }
   }

@@ -17,7 +17,7 @@ import { AWAITING_ANSWER, Replies } from './reply.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
 import { decodeNotification, Notifications } from './notification.ts';
-import { type Effect, type Fault, Scheduler, type SyscallResult } from './sched.ts';
+import { type Effect, type Fault, type SyscallResult, TaskWaits } from './waits.ts';
 import * as task from './task-object.ts';
 import { TaskState } from './tcb.ts';
 import * as vspace from './vspace.ts';
@@ -41,7 +41,7 @@ function done(plan: unknown, perform: () => void): SyscallResult {
 
 export class Kernel {
   readonly core: Core;
-  readonly sched: Scheduler;
+  readonly waits: TaskWaits;
   readonly endpoints: Endpoints;
   readonly notifications: Notifications;
   private readonly replies: Replies;
@@ -53,15 +53,15 @@ export class Kernel {
 
   constructor(pages: number, buffer?: SharedArrayBuffer) {
     this.core = new Core(pages, buffer);
-    this.sched = new Scheduler(this.core);
-    this.replies = new Replies(this.core, this.sched);
-    this.endpoints = new Endpoints(this.core, this.sched, this.replies);
-    this.notifications = new Notifications(this.core, this.sched);
+    this.waits = new TaskWaits(this.core);
+    this.replies = new Replies(this.core, this.waits);
+    this.endpoints = new Endpoints(this.core, this.waits, this.replies);
+    this.notifications = new Notifications(this.core, this.waits);
     const unqueue = (t: number, object: number) => {
       if (this.core.objects.kind[object] === ObjectType.Notification) this.notifications.unqueue(t, object);
       else this.endpoints.unqueue(t, object);
     };
-    this.ctx = { core: this.core, sched: this.sched, eps: this.endpoints, replies: this.replies, unqueue };
+    this.ctx = { core: this.core, waits: this.waits, eps: this.endpoints, replies: this.replies, unqueue };
     this.core.onReplyDropped = (caller, gen) => this.replies.dropped(caller, gen);
     const { life } = this.core;
     life.teardown[ObjectType.Memory] = (object) => memory.teardownMemory(this.core, object);
@@ -79,7 +79,7 @@ export class Kernel {
       ...checkInvariants(this.core),
       ...checkQueues({
         core: this.core,
-        records: this.sched.records,
+        records: this.waits.records,
         endpointQueues: this.endpoints.queues,
         notificationWaiters: this.notifications.waiters,
         awaitingAnswer: AWAITING_ANSWER,
@@ -90,12 +90,12 @@ export class Kernel {
 
   /** Takes the effects of the decisions made so far (answers, starts, kills, prints, exits). */
   takeEffects(): Effect[] {
-    return this.sched.take();
+    return this.waits.take();
   }
 
   /** Whether decisions have left effects to carry out. */
   hasEffects(): boolean {
-    return this.sched.effects.length > 0;
+    return this.waits.effects.length > 0;
   }
 
   /** Whether `task` is the first page of a live Task object. */
@@ -113,7 +113,7 @@ export class Kernel {
   /** Tasks blocked in a system call now (a trace counter). */
   blockedTasks(): number {
     let blocked = 0;
-    for (const task of this.sched.records.keys()) if (this.sched.state(task) === TaskState.Blocked) blocked++;
+    for (const task of this.waits.records.keys()) if (this.waits.state(task) === TaskState.Blocked) blocked++;
     return blocked;
   }
 
@@ -135,14 +135,14 @@ export class Kernel {
       const op = (request as Request).op;
       if (typeof op === 'number' && op >= 0 && op < this.calls.length && Number.isInteger(op)) this.calls[op]++;
     }
-    const state = this.sched.state(caller);
+    const state = this.waits.state(caller);
     const exiting = typeof request === 'object' && request !== null && (request as Request).op === Op.Exit;
     if (state === TaskState.Exited || state === TaskState.Inactive) return fail(Errno.EBUSY);
     // One call in flight per task; exit may always end a task.
     if (state === TaskState.Blocked && !exiting) return fail(Errno.EBUSY);
     if (state === TaskState.Suspended) {
       // No progress while suspended: the call waits for resume.
-      const record = this.sched.record(caller) ?? this.sched.admit(caller);
+      const record = this.waits.recordFor(caller);
       const pending = record.call !== null || record.blockedOn < 0 || record.held !== null;
       if (pending && !exiting) return fail(Errno.EBUSY);
       record.call = request as Record<string, unknown>;
@@ -204,7 +204,7 @@ export class Kernel {
         return OK_EMPTY;
       case Op.Print: {
         const plan = decodePrint(core, caller, req);
-        return done(plan, () => this.sched.effects.push({ kind: 'print', task: caller, text: (plan as { text: string }).text }));
+        return done(plan, () => this.waits.effects.push({ kind: 'print', task: caller, text: (plan as { text: string }).text }));
       }
       case Op.Send:
       case Op.NbSend:
@@ -269,21 +269,21 @@ export class Kernel {
 
   /** Resumes a suspended task: a held answer is delivered, a held call restarts. */
   private resume(target: number): void {
-    const record = this.sched.record(target);
+    const record = this.waits.record(target);
     const awaiting = record !== undefined && record.blockedOn < 0;
-    this.sched.setState(target, awaiting ? TaskState.Blocked : TaskState.Ready);
+    this.waits.setState(target, awaiting ? TaskState.Blocked : TaskState.Ready);
     if (!record) return;
     if (record.held) {
       const held = record.held;
       record.held = null;
-      this.sched.answer(target, held);
+      this.waits.answer(target, held);
       return;
     }
     const call = record.call;
     if (call === null || awaiting) return;
     record.call = null;
     const result = this.decide(target, call);
-    if (result !== null) this.sched.answer(target, result);
+    if (result !== null) this.waits.answer(target, result);
   }
 
   /** exit(code): the calling task ends; `value` and `fault` are for the host. */

@@ -8,7 +8,7 @@ import { Errno, ObjectType } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
-import type { Scheduler, SyscallResult } from './sched.ts';
+import type { SyscallResult, TaskWaits } from './waits.ts';
 
 /** The invoked Notification cap, with the right an operation needs. */
 export function decodeNotification(core: Core, task: number, caddr: unknown, right: number): { page: number; badge: number } | Failure {
@@ -24,7 +24,7 @@ export class Notifications {
 
   constructor(
     private readonly core: Core,
-    private readonly sched: Scheduler,
+    private readonly waits: TaskWaits,
   ) {}
 
   private word(page: number): number {
@@ -39,7 +39,7 @@ export class Notifications {
     if (waiting && waiting.size > 0) {
       const value = words[at];
       this.waiters.delete(page);
-      for (const task of waiting) this.sched.answer(task, { errno: 0, value });
+      for (const task of waiting) this.waits.answer(task, { errno: 0, value });
       words[at] = 0;
     }
     return { errno: 0, value: undefined };
@@ -57,7 +57,7 @@ export class Notifications {
     let waiting = this.waiters.get(page);
     if (!waiting) this.waiters.set(page, (waiting = new Set()));
     waiting.add(task);
-    this.sched.block(task, page, call);
+    this.waits.block(task, page, call);
     return null;
   }
 
@@ -72,6 +72,6 @@ export class Notifications {
   teardown(page: number): void {
     const waiting = this.waiters.get(page);
     this.waiters.delete(page);
-    if (waiting) for (const task of waiting) this.sched.answer(task, { errno: Errno.EPIPE });
+    if (waiting) for (const task of waiting) this.waits.answer(task, { errno: Errno.EPIPE });
   }
 }

@@ -8,7 +8,7 @@
 import { Errno, ObjectType, Rights } from '../abi.ts';
 import { cspaceOf, resolveDest } from './cspace.ts';
 import { copyMessage, decodeReply, type Message, type SendPlan, storeMessage } from './message.ts';
-import type { Scheduler, SyscallResult, TaskRecord } from './sched.ts';
+import type { SyscallResult, TaskRecord, TaskWaits } from './waits.ts';
 import type { Core } from './state.ts';
 import { type Attached, performTransfer, planTransfer } from './transfer.ts';
 
@@ -21,51 +21,47 @@ const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
 export class Replies {
   constructor(
     private readonly core: Core,
-    private readonly sched: Scheduler,
+    private readonly waits: TaskWaits,
   ) {}
-
-  private record(task: number): TaskRecord {
-    return this.sched.record(task) ?? this.sched.admit(task);
-  }
 
   /** `caller`'s call reached `server`: the caller waits, the server holds its Reply cap. */
   awaitAnswer(caller: number, server: number, call: Record<string, unknown>, grant: boolean): void {
-    this.sched.block(caller, AWAITING_ANSWER, call);
-    const record = this.record(server);
+    this.waits.block(caller, AWAITING_ANSWER, call);
+    const record = this.waits.recordFor(server);
     record.replyTo = caller;
-    record.replyGen = this.record(caller).gen;
+    record.replyGen = this.waits.recordFor(caller).gen;
     record.replyGrant = grant;
   }
 
   /** Whether `caller` still waits for the answer its Reply cap of generation `gen` promises. */
   private awaiting(caller: number, gen: number): boolean {
-    const record = this.sched.record(caller);
+    const record = this.waits.record(caller);
     return record !== undefined && record.gen === gen && record.blockedOn === AWAITING_ANSWER;
   }
 
   /** The caller whose Reply cap `task` holds in its hidden slot and who still waits, or 0. */
   private held(task: number): number {
-    const mine = this.sched.record(task);
+    const mine = this.waits.record(task);
     if (mine === undefined || mine.replyTo === 0 || !this.awaiting(mine.replyTo, mine.replyGen)) return 0;
     return mine.replyTo;
   }
 
   /** Answers `caller` with `msg` and its caps from `task`; changes nothing when the transfer fails. */
   private answer(task: number, caller: number, msg: Message, attached: Attached[]): SyscallResult {
-    const theirs = this.record(caller);
+    const theirs = this.waits.recordFor(caller);
     const plan = planTransfer(this.core, task, attached, theirs.landing);
     if ('failure' in plan) return { errno: plan.failure };
     storeMessage(this.core, task, msg, 0);
     const received = copyMessage(this.core, task, caller, 0);
     received.caps = performTransfer(this.core, plan, cspaceOf(this.core, caller));
     this.core.onDeliver?.(task, caller);
-    this.sched.answer(caller, { errno: 0, value: received });
+    this.waits.answer(caller, { errno: 0, value: received });
     return OK;
   }
 
   /** reply(msg): answers the caller whose Reply cap the task holds in its hidden slot. */
   reply(task: number, req: Record<string, unknown>): SyscallResult {
-    const mine = this.sched.record(task);
+    const mine = this.waits.record(task);
     const decoded = decodeReply(this.core, task, req, mine?.replyGrant ?? false);
     if (typeof decoded === 'number') return { errno: decoded };
     const caller = this.held(task);
@@ -87,7 +83,7 @@ export class Replies {
     const caller = this.held(task);
     if (caller === 0) return null;
     const answered = this.answer(task, caller, msg, attached);
-    if (answered.errno === 0) this.record(task).replyTo = 0;
+    if (answered.errno === 0) this.waits.recordFor(task).replyTo = 0;
     return answered;
   }
 
@@ -96,7 +92,7 @@ export class Replies {
    * it holds may; with nobody to answer the answer is dropped, caps and all.
    */
   replyGrant(task: number): boolean {
-    return this.held(task) === 0 || (this.sched.record(task) as TaskRecord).replyGrant;
+    return this.held(task) === 0 || (this.waits.record(task) as TaskRecord).replyGrant;
   }
 
   /** storeReply(dest): moves the hidden Reply cap into a slot, to answer later by send. */
@@ -106,7 +102,7 @@ export class Replies {
     if (this.core.slots.type(dest.slot) !== ObjectType.Null) return { errno: Errno.EEXIST };
     const caller = this.held(task);
     if (caller === 0) return { errno: Errno.EPIPE };
-    const mine = this.sched.record(task) as TaskRecord;
+    const mine = this.waits.record(task) as TaskRecord;
     const rights = Rights.READ | Rights.WRITE | (mine.replyGrant ? Rights.GRANT : 0);
     this.core.slots.fill(dest.slot, ObjectType.Reply, rights, caller, mine.replyGen);
     mine.replyTo = 0;
@@ -125,7 +121,7 @@ export class Replies {
 
   /** A task's unanswered hidden Reply cap goes away: its caller gets EPIPE. */
   dropReply(task: number): void {
-    const record = this.sched.record(task);
+    const record = this.waits.record(task);
     if (!record || record.replyTo === 0) return;
     const caller = record.replyTo;
     record.replyTo = 0;
@@ -134,6 +130,6 @@ export class Replies {
 
   /** A Reply cap (hidden or stored) was dropped unanswered. */
   dropped(caller: number, gen: number): void {
-    if (this.awaiting(caller, gen)) this.sched.answer(caller, { errno: Errno.EPIPE });
+    if (this.awaiting(caller, gen)) this.waits.answer(caller, { errno: Errno.EPIPE });
   }
 }

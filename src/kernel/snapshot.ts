@@ -126,7 +126,7 @@ export function takeSnapshot(kernel: Kernel): Snapshot {
 
 /** The call a task is in and what it waits on, from its kernel-side record. */
 function waitOf(kernel: Kernel, task: number): Pick<TaskSnapshot, 'call' | 'waitsOn'> {
-  const record = kernel.sched.records.get(task);
+  const record = kernel.waits.records.get(task);
   if (!record) return { call: null, waitsOn: null };
   const call = record.call !== null && typeof record.call.op === 'number' ? opName(record.call.op) : null;
   const on = record.blockedOn;

@@ -8,13 +8,13 @@ import { invoked, lookup } from './cspace.ts';
 import { EXIT_MESSAGE, type Endpoints } from './endpoint.ts';
 import { copyMessage, storeMessage } from './message.ts';
 import type { Replies } from './reply.ts';
-import type { Fault, Scheduler } from './sched.ts';
+import type { Fault, TaskWaits } from './waits.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 /** What the task operations work on besides the core. */
 export interface TaskContext {
   core: Core;
-  sched: Scheduler;
+  waits: TaskWaits;
   eps: Endpoints;
   replies: Replies;
   /** Takes a task out of the queue of the object (Endpoint or Notification) it is blocked on. */
@@ -122,9 +122,9 @@ export function decodeStart(core: Core, task: number, req: Record<string, unknow
 }
 
 export function performStart(ctx: TaskContext, plan: StartPlan): void {
-  ctx.sched.admit(plan.target);
-  ctx.sched.setState(plan.target, TaskState.Ready);
-  ctx.sched.effects.push({ kind: 'start', task: plan.target, program: plan.program, arg: plan.arg, thread: plan.thread });
+  ctx.waits.admit(plan.target);
+  ctx.waits.setState(plan.target, TaskState.Ready);
+  ctx.waits.effects.push({ kind: 'start', task: plan.target, program: plan.program, arg: plan.arg, thread: plan.thread });
 }
 
 /** suspend(task) needs a task that runs; resume(task) one that is suspended. */
@@ -142,17 +142,17 @@ export function decodeControl(core: Core, task: number, caddr: unknown, resume: 
  * keeps waiting, and an answer that arrives is held until resume.
  */
 export function performSuspend(ctx: TaskContext, target: number): void {
-  const record = ctx.sched.record(target);
+  const record = ctx.waits.record(target);
   if (record && record.blockedOn > 0) {
     ctx.unqueue(target, record.blockedOn);
     record.blockedOn = 0;
   }
-  ctx.sched.setState(target, TaskState.Suspended);
+  ctx.waits.setState(target, TaskState.Suspended);
 }
 
 /** Takes a task out of every queue and cancels what it waited for. */
 function cancelWaits(ctx: TaskContext, task: number): void {
-  const record = ctx.sched.record(task);
+  const record = ctx.waits.record(task);
   if (!record) return;
   if (record.blockedOn > 0) ctx.unqueue(task, record.blockedOn);
   ctx.replies.dropReply(task);
@@ -167,7 +167,7 @@ function cancelWaits(ctx: TaskContext, task: number): void {
  * sender; then its bindings are dropped.
  */
 export function exitTask(ctx: TaskContext, task: number, code: number, value: Uint8Array | undefined, fault: Fault | undefined): void {
-  const { core, sched, eps } = ctx;
+  const { core, waits, eps } = ctx;
   cancelWaits(ctx, task);
   const words = core.phys.words;
   const endpoint = words[tcbWord(task, Tcb.Fault)];
@@ -180,19 +180,19 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
     storeMessage(core, task, msg, badge);
     if (receiver !== undefined) {
       eps.unqueue(receiver, endpoint);
-      sched.answer(receiver, { errno: 0, value: copyMessage(core, task, receiver, badge) });
+      waits.answer(receiver, { errno: 0, value: copyMessage(core, task, receiver, badge) });
     } else {
       eps.of(endpoint).senders.add(task);
-      const record = sched.record(task) ?? sched.admit(task);
+      const record = waits.recordFor(task);
       record.blockedOn = endpoint;
       record.call = { op: EXIT_MESSAGE };
       queued = true;
     }
   }
-  sched.setState(task, TaskState.Exited);
+  waits.setState(task, TaskState.Exited);
   words[tcbWord(task, Tcb.ExitCode)] = code >>> 0;
-  if (!queued) sched.records.delete(task);
-  sched.effects.push({ kind: 'exit', task, code, value, fault, heard: endpoint !== 0 });
+  if (!queued) waits.records.delete(task);
+  waits.effects.push({ kind: 'exit', task, code, value, fault, heard: endpoint !== 0 });
   core.life.unbind(tcbWord(task, Tcb.CSpace));
   core.life.unbind(tcbWord(task, Tcb.VSpace));
   core.life.unbind(tcbWord(task, Tcb.Fault));
@@ -231,13 +231,13 @@ function firstOf(set: Set<number>): number | undefined {
 
 /** A dying Task: a running one is killed; every task drops its bindings. */
 export function teardownTask(ctx: TaskContext, task: number): void {
-  const { core, sched } = ctx;
+  const { core, waits } = ctx;
   const words = core.phys.words;
   const state = words[tcbWord(task, Tcb.State)];
   cancelWaits(ctx, task);
-  sched.records.delete(task);
+  waits.records.delete(task);
   if (state === TaskState.Ready || state === TaskState.Blocked || state === TaskState.Suspended) {
-    sched.effects.push({ kind: 'kill', task });
+    waits.effects.push({ kind: 'kill', task });
   }
   words[tcbWord(task, Tcb.State)] = TaskState.Exited;
   core.life.unbind(tcbWord(task, Tcb.CSpace));

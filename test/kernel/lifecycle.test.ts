@@ -25,7 +25,7 @@ describe('start', () => {
     expect(sys.errno(Op.Start, { cap: 100, program: 'x.js', arg, thread: 'dedicated' })).toBe('OK');
     const page = sys.identify(100).phys! / 4096;
     expect(sys.kernel.takeEffects()).toEqual([{ kind: 'start', task: page, program: 'x.js', arg, thread: 'dedicated' }]);
-    expect(sys.kernel.sched.state(page)).toBe(TaskState.Ready);
+    expect(sys.kernel.waits.state(page)).toBe(TaskState.Ready);
     expect(sys.identify(100).state).toBe('ready');
     expect(sys.errno(Op.Start, { cap: 100, program: 'x.js' })).toBe('EBUSY');
     expect(sys.errno(Op.Configure, { cap: 100, cspace: 101 })).toBe('EBUSY');
@@ -127,7 +127,7 @@ describe('exit, faults and kills', () => {
     const msg = sys.ok<{ label: number; badge: number; data: Uint8Array }>(Op.Recv, { cap: 50 });
     expect(msg).toMatchObject({ label: ExitLabel.Fault, badge: 9 });
     expect(JSON.parse(text(msg.data))).toEqual({ task: child * 4096, code: 3, error: 'TypeError: boom' });
-    expect(sys.kernel.sched.state(child)).toBe(TaskState.Exited);
+    expect(sys.kernel.waits.state(child)).toBe(TaskState.Exited);
     sys.clean();
   });
 

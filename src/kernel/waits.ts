@@ -1,4 +1,4 @@
-// The kernel's view of tasks that run: what each is blocked on, the call it
+// Task waits: the kernel's view of tasks that run: what each is blocked on, the call it
 // is blocked in (kept so a suspended task restarts it on resume), and the
 // effects the kernel thread must carry out because of a decision (start a
 // program, kill a thread, answer a call that was blocked, print, report an
@@ -51,7 +51,12 @@ export interface TaskRecord {
 
 const NO_EFFECTS: Effect[] = [];
 
-export class Scheduler {
+/**
+ * What each started task waits for (its record), and the effects the core's
+ * decisions leave for the kernel thread. It decides nothing: the object
+ * modules block tasks here and answer them.
+ */
+export class TaskWaits {
   readonly records = new Map<number, TaskRecord>();
   readonly effects: Effect[] = [];
   private generation = 0;
@@ -86,6 +91,11 @@ export class Scheduler {
 
   record(task: number): TaskRecord | undefined {
     return this.records.get(task);
+  }
+
+  /** The record of `task`, made now if it has none (a task that has not blocked yet). */
+  recordFor(task: number): TaskRecord {
+    return this.records.get(task) ?? this.admit(task);
   }
 
   /** Blocks `task` in `call` on `object`. */
