@@ -9,7 +9,7 @@ import { Errno, Op } from '../abi.ts';
 import { cspaceOf } from './cspace.ts';
 import { copyMessage, messageBadge, type Received, type RecvPlan, type ReplyRecvPlan, type SendPlan, storeMessage } from './message.ts';
 import type { Replies } from './reply.ts';
-import type { SyscallResult, TaskWaits } from './waits.ts';
+import { type SyscallResult, type TaskWaits, Waiting } from './waits.ts';
 import type { Core, Failure } from './state.ts';
 import { TaskState } from './tcb.ts';
 import { type Attached, performTransfer, planTransfer } from './transfer.ts';
@@ -20,9 +20,6 @@ export interface Queues {
   senders: Set<number>;
   receivers: Set<number>;
 }
-
-/** The pseudo-operation of a dead task's exit message queued on its fault Endpoint. */
-export const EXIT_MESSAGE = -2;
 
 const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
 
@@ -66,7 +63,7 @@ export class Endpoints {
     for (const task of [...q.senders, ...q.receivers]) {
       const record = this.waits.record(task);
       if (record && this.waits.state(task) === TaskState.Blocked) this.waits.answer(task, { errno: Errno.EPIPE });
-      else if (record && record.call?.op === EXIT_MESSAGE) this.waits.records.delete(task);
+      else if (record && record.waiting === Waiting.ExitMessage) this.waits.records.delete(task);
     }
   }
 
@@ -92,7 +89,7 @@ export class Endpoints {
         if (!blocking) return { errno: Errno.EAGAIN };
         mine.attached = plan.attached;
         this.of(plan.endpoint).senders.add(task);
-        this.waits.block(task, plan.endpoint, req);
+        this.waits.block(task, plan.endpoint, isCall ? Waiting.Call : Waiting.Send, req);
         return null;
       }
       const theirs = this.waits.recordFor(receiver);
@@ -121,12 +118,12 @@ export class Endpoints {
         mine.landing = plan.landing;
         mine.grant = plan.grant;
         this.of(plan.endpoint).receivers.add(task);
-        this.waits.block(task, plan.endpoint, req);
+        this.waits.block(task, plan.endpoint, Waiting.Recv, req);
         return null;
       }
       const theirs = this.waits.recordFor(sender);
-      const call = theirs.call;
-      const exitMessage = call?.op === EXIT_MESSAGE;
+      const { call, waiting } = theirs;
+      const exitMessage = waiting === Waiting.ExitMessage;
       const got = this.deliver(sender, exitMessage ? [] : theirs.attached, task, plan.landing, messageBadge(this.core, sender));
       this.unqueue(sender, plan.endpoint);
       if ('failure' in got) {
@@ -135,7 +132,7 @@ export class Endpoints {
         continue;
       }
       if (exitMessage) this.waits.records.delete(sender);
-      else if (call?.op === Op.Call) this.replies.awaitAnswer(sender, task, call, plan.grant);
+      else if (waiting === Waiting.Call) this.replies.awaitAnswer(sender, task, call as Record<string, unknown>, plan.grant);
       else this.waits.answer(sender, OK);
       return { errno: 0, value: got };
     }

@@ -10,6 +10,7 @@ import { OBJECT_MASK } from './lifetime.ts';
 import { Life, NO_AREA } from './objects.ts';
 import { Slots, isDevice } from './slots.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
+import { Waiting } from './waits.ts';
 
 const MAX_TYPE = ObjectType.Console;
 
@@ -188,11 +189,10 @@ function checkTaskBindings(core: Core, task: number, out: string[]): void {
 /** What invariant 4 looks at: the scheduler's records and the objects' queues. */
 export interface QueueView {
   core: Core;
-  records: Map<number, { blockedOn: number; call: Record<string, unknown> | null; replyTo: number; replyGen: number; gen: number }>;
+  records: Map<number, { blockedOn: number; waiting: number; replyTo: number; replyGen: number; gen: number }>;
   endpointQueues: Map<number, { senders: Set<number>; receivers: Set<number> }>;
   notificationWaiters: Map<number, Set<number>>;
   awaitingAnswer: number;
-  exitMessage: number;
 }
 
 /** Invariant 4: each blocked task is queued on exactly one object, and each queue holds only tasks blocked on it. */
@@ -210,7 +210,8 @@ export function checkQueues(view: QueueView): string[] {
     note(task, object);
     const record = records.get(task);
     const state = core.objects.isLive(task, ObjectType.Task) ? words[tcbWord(task, Tcb.State)] : -1;
-    const phantom = record?.call?.op === view.exitMessage && state === TaskState.Exited;
+    // An ended task whose exit message waits for a receiver stays queued as a sender.
+    const phantom = record?.waiting === Waiting.ExitMessage && state === TaskState.Exited;
     if (!record || record.blockedOn !== object || (state !== TaskState.Blocked && !phantom)) {
       out.push(`${what} at ${at(object)} holds Task at ${at(task)}, which is not blocked on it`);
     }

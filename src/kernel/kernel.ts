@@ -11,7 +11,7 @@ import { Errno, MAX_COPY_BYTES, MAX_VIEW_BYTES, ObjectType, Op, Rights } from '.
 import { decodePrint } from './console.ts';
 import { Core } from './state.ts';
 import * as cspace from './cspace.ts';
-import { Endpoints, EXIT_MESSAGE } from './endpoint.ts';
+import { Endpoints } from './endpoint.ts';
 import { decodeRecv, decodeReplyRecv, decodeSend } from './message.ts';
 import { AWAITING_ANSWER, Replies } from './reply.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
@@ -83,7 +83,6 @@ export class Kernel {
         endpointQueues: this.endpoints.queues,
         notificationWaiters: this.notifications.waiters,
         awaitingAnswer: AWAITING_ANSWER,
-        exitMessage: EXIT_MESSAGE,
       }),
     ];
   }

@@ -8,7 +8,7 @@ import { Errno, ObjectType } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
-import type { SyscallResult, TaskWaits } from './waits.ts';
+import { type SyscallResult, type TaskWaits, Waiting } from './waits.ts';
 
 /** The invoked Notification cap, with the right an operation needs. */
 export function decodeNotification(core: Core, task: number, caddr: unknown, right: number): { page: number; badge: number } | Failure {
@@ -57,7 +57,7 @@ export class Notifications {
     let waiting = this.waiters.get(page);
     if (!waiting) this.waiters.set(page, (waiting = new Set()));
     waiting.add(task);
-    this.waits.block(task, page, call);
+    this.waits.block(task, page, Waiting.Notification, call);
     return null;
   }
 

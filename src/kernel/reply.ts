@@ -8,7 +8,7 @@
 import { Errno, ObjectType, Rights } from '../abi.ts';
 import { cspaceOf, resolveDest } from './cspace.ts';
 import { copyMessage, decodeReply, type Message, type SendPlan, storeMessage } from './message.ts';
-import type { SyscallResult, TaskRecord, TaskWaits } from './waits.ts';
+import { type SyscallResult, type TaskRecord, type TaskWaits, Waiting } from './waits.ts';
 import type { Core } from './state.ts';
 import { type Attached, performTransfer, planTransfer } from './transfer.ts';
 
@@ -26,7 +26,7 @@ export class Replies {
 
   /** `caller`'s call reached `server`: the caller waits, the server holds its Reply cap. */
   awaitAnswer(caller: number, server: number, call: Record<string, unknown>, grant: boolean): void {
-    this.waits.block(caller, AWAITING_ANSWER, call);
+    this.waits.block(caller, AWAITING_ANSWER, Waiting.Answer, call);
     const record = this.waits.recordFor(server);
     record.replyTo = caller;
     record.replyGen = this.waits.recordFor(caller).gen;

@@ -2,12 +2,13 @@
 // capability and task, named by physical address. `system.snapshot()`
 // returns it; dumps and capability graphs are drawn from it.
 
-import { errnoName, ObjectType, opName, PAGE_SIZE, physOf, typeName } from '../abi.ts';
+import { errnoName, ObjectType, Op, opName, PAGE_SIZE, physOf, typeName } from '../abi.ts';
 import { AWAITING_ANSWER } from './reply.ts';
 import type { Kernel } from './kernel.ts';
 import { Life, NO_AREA } from './objects.ts';
 import { Slots } from './slots.ts';
 import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
+import { Waiting } from './waits.ts';
 
 export interface AreaSnapshot {
   phys: number;
@@ -128,7 +129,7 @@ export function takeSnapshot(kernel: Kernel): Snapshot {
 function waitOf(kernel: Kernel, task: number): Pick<TaskSnapshot, 'call' | 'waitsOn'> {
   const record = kernel.waits.records.get(task);
   if (!record) return { call: null, waitsOn: null };
-  const call = record.call !== null && typeof record.call.op === 'number' ? opName(record.call.op) : null;
+  const call = record.waiting === Waiting.ExitMessage ? opName(Op.Exit) : record.call !== null && typeof record.call.op === 'number' ? opName(record.call.op) : null;
   const on = record.blockedOn;
   if (on === AWAITING_ANSWER) return { call, waitsOn: 'answer' };
   if (on <= 0) return { call, waitsOn: null };

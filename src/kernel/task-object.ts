@@ -5,10 +5,10 @@
 import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
-import { EXIT_MESSAGE, type Endpoints } from './endpoint.ts';
+import type { Endpoints } from './endpoint.ts';
 import { copyMessage, storeMessage } from './message.ts';
 import type { Replies } from './reply.ts';
-import type { Fault, TaskWaits } from './waits.ts';
+import { type Fault, type TaskWaits, Waiting } from './waits.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 /** What the task operations work on besides the core. */
@@ -146,6 +146,7 @@ export function performSuspend(ctx: TaskContext, target: number): void {
   if (record && record.blockedOn > 0) {
     ctx.unqueue(target, record.blockedOn);
     record.blockedOn = 0;
+    record.waiting = Waiting.Nothing;
   }
   ctx.waits.setState(target, TaskState.Suspended);
 }
@@ -157,6 +158,7 @@ function cancelWaits(ctx: TaskContext, task: number): void {
   if (record.blockedOn > 0) ctx.unqueue(task, record.blockedOn);
   ctx.replies.dropReply(task);
   record.blockedOn = 0;
+  record.waiting = Waiting.Nothing;
   record.call = null;
   record.held = null;
 }
@@ -185,7 +187,8 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
       eps.of(endpoint).senders.add(task);
       const record = waits.recordFor(task);
       record.blockedOn = endpoint;
-      record.call = { op: EXIT_MESSAGE };
+      record.waiting = Waiting.ExitMessage;
+      record.call = null;
       queued = true;
     }
   }

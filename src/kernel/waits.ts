@@ -25,10 +25,30 @@ export type Effect =
   /** The task exited; bindings are already dropped. */
   | { kind: 'exit'; task: number; code: number; value: Uint8Array | undefined; fault: Fault | undefined; heard: boolean };
 
+/** What a task waits for: one of these in its record, beside the object it waits on. */
+export const Waiting = {
+  Nothing: 0,
+  /** Queued on an Endpoint to send. */
+  Send: 1,
+  /** Queued on an Endpoint to call (it then waits for the answer). */
+  Call: 2,
+  /** Queued on an Endpoint to receive. */
+  Recv: 3,
+  /** Its call was taken: it waits for the answer a Reply cap promises. */
+  Answer: 4,
+  /** Queued on a Notification. */
+  Notification: 5,
+  /** Ended: its exit message is queued on its fault Endpoint as a sender. */
+  ExitMessage: 6,
+} as const;
+export type WaitingKind = (typeof Waiting)[keyof typeof Waiting];
+
 /** Kernel-side state of a task that has been started and not yet ended. */
 export interface TaskRecord {
   /** The object the task is blocked on (an Endpoint, Notification, or its caller), 0 if none. */
   blockedOn: number;
+  /** What it waits for there (Waiting). */
+  waiting: WaitingKind;
   /** The call it is blocked in, or holds while suspended: restarted on resume. */
   call: Record<string, unknown> | null;
   /** The caller whose answer the task owes (its hidden Reply slot), 0 if none. */
@@ -75,6 +95,7 @@ export class TaskWaits {
   admit(task: number): TaskRecord {
     const record: TaskRecord = {
       blockedOn: 0,
+      waiting: Waiting.Nothing,
       call: null,
       replyTo: 0,
       replyGen: 0,
@@ -98,10 +119,11 @@ export class TaskWaits {
     return this.records.get(task) ?? this.admit(task);
   }
 
-  /** Blocks `task` in `call` on `object`. */
-  block(task: number, object: number, call: Record<string, unknown>): void {
+  /** Blocks `task` in `call`, waiting for `waiting` on `object`. */
+  block(task: number, object: number, waiting: WaitingKind, call: Record<string, unknown>): void {
     const record = this.records.get(task) as TaskRecord;
     record.blockedOn = object;
+    record.waiting = waiting;
     record.call = call;
     this.setState(task, TaskState.Blocked);
   }
@@ -111,6 +133,7 @@ export class TaskWaits {
     const record = this.records.get(task);
     if (record) {
       record.blockedOn = 0;
+      record.waiting = Waiting.Nothing;
       record.call = null;
     }
     const state = this.state(task);
