@@ -9,7 +9,7 @@ import { Errno, Op } from '../abi.ts';
 import { cspaceOf } from './cspace.ts';
 import { copyMessage, messageBadge, type Received, type RecvPlan, type ReplyRecvPlan, type SendPlan, storeMessage } from './message.ts';
 import type { Replies } from './reply.ts';
-import { type SyscallResult, type TaskWaits, Waiting } from './waits.ts';
+import { type SyscallResult, type TaskWaits, Waiting, type WaitingKind } from './waits.ts';
 import type { Core, Failure } from './state.ts';
 import { TaskState } from './tcb.ts';
 import { type Attached, performTransfer, planTransfer } from './transfer.ts';
@@ -22,6 +22,13 @@ export interface Queues {
 }
 
 const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
+
+/** A message posted to a waiting receiver: who, what it got, and whether its Endpoint cap has GRANT. */
+interface Posted {
+  receiver: number;
+  got: Received;
+  grant: boolean;
+}
 
 /**
  * The Endpoints: the tasks blocked on each, and send, recv and replyRecv
@@ -77,34 +84,66 @@ export class Endpoints {
     return received;
   }
 
-  send(task: number, plan: SendPlan, req: Record<string, unknown>, blocking: boolean, isCall: boolean): SyscallResult | null {
-    if (plan.reply !== 0) return this.replies.sendOnReply(task, plan);
-    storeMessage(this.core, task, plan.msg, plan.badge);
-    const mine = this.waits.recordFor(task);
-    mine.landing = plan.landing;
+  /**
+   * Posts the message in `task`'s IPC buffer, with `attached`, on
+   * `endpoint`: to the first receiver the transfer fits (a receiver whose
+   * own slots are at fault is answered with the errno, and the next one is
+   * tried), or, when none waits, queued as `waiting`. A send or call then
+   * blocks in `call` (when `call` is null it does not queue: EAGAIN); an
+   * exit message waits as its ended task. Returns whom it reached, the
+   * sender's own failure, or null when it was queued.
+   */
+  private post(task: number, endpoint: number, attached: Attached[], badge: number, waiting: WaitingKind, call: Record<string, unknown> | null): Posted | SyscallResult | null {
     for (;;) {
-      const q = this.queues.get(plan.endpoint);
+      const q = this.queues.get(endpoint);
       const receiver = q ? first(q.receivers) : undefined;
       if (receiver === undefined) {
-        if (!blocking) return { errno: Errno.EAGAIN };
-        mine.attached = plan.attached;
-        this.of(plan.endpoint).senders.add(task);
-        this.waits.block(task, plan.endpoint, isCall ? Waiting.Call : Waiting.Send, req);
+        if (call === null && waiting !== Waiting.ExitMessage) return { errno: Errno.EAGAIN };
+        const mine = this.waits.recordFor(task);
+        mine.attached = attached;
+        this.of(endpoint).senders.add(task);
+        if (call !== null) this.waits.block(task, endpoint, waiting, call);
+        else {
+          mine.blockedOn = endpoint;
+          mine.waiting = waiting;
+          mine.call = null;
+        }
         return null;
       }
       const theirs = this.waits.recordFor(receiver);
-      const got = this.deliver(task, plan.attached, receiver, theirs.landing, plan.badge);
+      const got = this.deliver(task, attached, receiver, theirs.landing, badge);
       if ('failure' in got) {
-        if (!got.receiverAtFault) return { errno: got.failure };
-        this.unqueue(receiver, plan.endpoint);
+        if (!got.receiverAtFault) return { errno: got.failure }; // the receiver waits on
+        this.unqueue(receiver, endpoint);
         this.waits.answer(receiver, { errno: got.failure });
         continue;
       }
-      this.unqueue(receiver, plan.endpoint);
-      if (isCall) this.replies.awaitAnswer(task, receiver, req, theirs.grant);
-      this.waits.answer(receiver, { errno: 0, value: got });
-      return isCall ? null : OK;
+      this.unqueue(receiver, endpoint);
+      return { receiver, got, grant: theirs.grant };
     }
+  }
+
+  send(task: number, plan: SendPlan, req: Record<string, unknown>, blocking: boolean, isCall: boolean): SyscallResult | null {
+    if (plan.reply !== 0) return this.replies.sendOnReply(task, plan);
+    storeMessage(this.core, task, plan.msg, plan.badge);
+    this.waits.recordFor(task).landing = plan.landing;
+    const posted = this.post(task, plan.endpoint, plan.attached, plan.badge, isCall ? Waiting.Call : Waiting.Send, blocking ? req : null);
+    if (posted === null || !('receiver' in posted)) return posted;
+    if (isCall) this.replies.awaitAnswer(task, posted.receiver, req, posted.grant);
+    this.waits.answer(posted.receiver, { errno: 0, value: posted.got });
+    return isCall ? null : OK;
+  }
+
+  /**
+   * An ended task's exit message (in its IPC buffer) goes to `endpoint`, its
+   * fault Endpoint: to a receiver waiting there, or queued for the next.
+   * Returns whether it was queued.
+   */
+  postExit(task: number, endpoint: number, badge: number): boolean {
+    const posted = this.post(task, endpoint, [], badge, Waiting.ExitMessage, null);
+    if (posted === null) return true;
+    if ('receiver' in posted) this.waits.answer(posted.receiver, { errno: 0, value: posted.got });
+    return false;
   }
 
   recv(task: number, plan: RecvPlan, req: Record<string, unknown>, blocking: boolean): SyscallResult | null {

@@ -6,7 +6,7 @@ import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
 import type { Endpoints } from './endpoint.ts';
-import { copyMessage, storeMessage } from './message.ts';
+import { storeMessage } from './message.ts';
 import type { Replies } from './reply.ts';
 import { type Fault, type TaskWaits, Waiting } from './waits.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
@@ -177,20 +177,8 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
   if (endpoint !== 0) {
     const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: exitData(physOf(task), code, fault) };
     const badge = words[tcbWord(task, Tcb.FaultBadge)];
-    const q = eps.queues.get(endpoint);
-    const receiver = q ? firstOf(q.receivers) : undefined;
     storeMessage(core, task, msg, badge);
-    if (receiver !== undefined) {
-      eps.unqueue(receiver, endpoint);
-      waits.answer(receiver, { errno: 0, value: copyMessage(core, task, receiver, badge) });
-    } else {
-      eps.of(endpoint).senders.add(task);
-      const record = waits.recordFor(task);
-      record.blockedOn = endpoint;
-      record.waiting = Waiting.ExitMessage;
-      record.call = null;
-      queued = true;
-    }
+    queued = eps.postExit(task, endpoint, badge);
   }
   waits.setState(task, TaskState.Exited);
   words[tcbWord(task, Tcb.ExitCode)] = code >>> 0;
@@ -225,11 +213,6 @@ export function exitData(task: number, code: number, fault: Fault | undefined): 
     else over = mid;
   }
   return encode(`${error.slice(0, fits)}\u2026`);
-}
-
-function firstOf(set: Set<number>): number | undefined {
-  for (const v of set) return v;
-  return undefined;
 }
 
 /** A dying Task: a running one is killed; every task drops its bindings. */
