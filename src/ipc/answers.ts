@@ -6,7 +6,7 @@
 //   word 3  0xF1 | caps << 8: a received message (recv, call, replyRecv):
 //           label, badge, data length, one word per landing slot that
 //           received a cap, then the data
-//   word 3  0xF2 | form << 8: any other answer, by form:
+//   word 3  0xF2 | form << 8: every other answer, by form:
 //           Nothing:  no more words
 //           Word:     the number
 //           Identity: type, rights, badge, a bit per field present (phys,
