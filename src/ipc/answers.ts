@@ -126,7 +126,7 @@ export class Answer {
       fields++;
     }
     // Only the fields an Identity has: anything more goes tagged, whole.
-    if (Object.keys(v).length !== fields) return false;
+    if (ownKeys(v) !== fields) return false;
     this.mask = mask;
     this.form = Form.Identity;
     return true;
@@ -179,9 +179,16 @@ export class Answer {
   }
 }
 
+/** How many own enumerable keys `value` has, without making their list (every identify answer asks). */
+function ownKeys(value: object): number {
+  let n = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) n++;
+  return n;
+}
+
 function isWindow(value: object): value is { phys: number; length: number } {
   const { phys, length } = value as { phys?: unknown; length?: unknown };
-  return isU32(phys) && isU32(length) && Object.keys(value).length === 2;
+  return isU32(phys) && isU32(length) && ownKeys(value) === 2;
 }
 
 /** Reads an answer from its response frame at `at` (bytes copied out of the ring). */
