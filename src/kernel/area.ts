@@ -35,6 +35,7 @@ export const Header = {
 export const AreaFlags = { Fragmented: 1 } as const;
 
 const BITMAP_WORD_OFFSET = AREA_HEADER_BYTES >>> 2;
+// Stryker disable next-line all: checked at load; a mutant that fails it fails the import, which the vitest runner reports as a survivor (stryker-js#6150)
 assert(Object.keys(Header).length <= BITMAP_WORD_OFFSET, `an area header of ${AREA_HEADER_BYTES} bytes cannot hold its ${Object.keys(Header).length} words`);
 
 export class Areas {
@@ -57,6 +58,7 @@ export class Areas {
     this.phys.zeroPages(base, Math.min(overhead, pages));
     const h = PhysicalMemory.pageWord(base);
     const w = this.words;
+    // Stryker disable next-line ArithmeticOperator: Header.Magic is 0
     w[h + Header.Magic] = AREA_MAGIC;
     w[h + Header.Pages] = pages;
     w[h + Header.Free] = Math.max(0, pages - overhead);
@@ -66,11 +68,13 @@ export class Areas {
     w[h + Header.Live] = 0;
     w[h + Header.Parent] = parent;
     w[h + Header.Hint] = Math.min(overhead, pages);
+    // Stryker disable next-line ArithmeticOperator: a longer summary has only never-full words past the end
     this.full.set(base, new Uint32Array(Math.ceil(Math.ceil(pages / 32) / 32)));
     this.setBits(base, 0, Math.min(overhead, pages), true);
   }
 
   /** Drops the JavaScript-side state of an area that no longer exists. */
+  // Stryker disable next-line BlockStatement: JavaScript memory only; init at the same page replaces the summary
   forget(base: number): void {
     this.full.delete(base);
   }
@@ -116,9 +120,11 @@ export class Areas {
    */
   plan(base: number, pages: number, count: number): number[] | null {
     const n = this.pagesOf(base);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: fast path; in a fresh area first fit from the hint gives the same pages
     if (!this.isFragmented(base)) {
       const mark = this.field(base, Header.Watermark);
       if (mark + pages * count > n) return null;
+      // Stryker disable next-line ArrayDeclaration: every element is written below
       const starts = new Array<number>(count);
       for (let k = 0; k < count; k++) starts[k] = base + mark + k * pages;
       return starts;
@@ -130,10 +136,11 @@ export class Areas {
     while (starts.length < count) {
       const free = this.nextClear(base, pos, n);
       if (free >= n) return null;
-      // Look no further than the pages the remaining objects need.
+      // Look no further than the pages the remaining objects need, so no
+      // more than those objects fit.
       const end = this.nextSet(base, free + 1, Math.min(n, free + pages * (count - starts.length)));
       const fits = Math.floor((end - free) / pages);
-      for (let k = 0; k < fits && starts.length < count; k++) starts.push(base + free + k * pages);
+      for (let k = 0; k < fits; k++) starts.push(base + free + k * pages);
       pos = end;
     }
     return starts;
@@ -152,6 +159,7 @@ export class Areas {
       w[h + Header.Watermark] = i + pages;
       w[h + Header.Hint] = i + pages;
     } else if (w[h + Header.Hint] === i) {
+      // Stryker disable next-line ArithmeticOperator: with a wrong bound the scan still stops at the end, whose bit (past the last page) is always clear
       w[h + Header.Hint] = this.nextClear(base, i + pages, w[h + Header.Pages]);
     }
   }
@@ -173,6 +181,7 @@ export class Areas {
       w[h + Header.Hint] = overhead;
     } else {
       w[h + Header.Flags] |= AreaFlags.Fragmented;
+      // Stryker disable next-line EqualityOperator: the page at the hint is free, so a run given back never starts there
       if (i < w[h + Header.Hint]) w[h + Header.Hint] = i;
     }
   }
@@ -180,17 +189,21 @@ export class Areas {
   /** Bitmap word `k` of the area with the bits past the end read as taken. */
   private bitmapWord(base: number, k: number, n: number): number {
     const word = this.words[PhysicalMemory.pageWord(base) + BITMAP_WORD_OFFSET + k];
+    // Stryker disable next-line all: every caller clamps what it finds to n, so unmasked bits past n change no answer
     const tail = n - (k << 5);
+    // Stryker disable next-line all: as above
     return tail >= 32 ? word : (word | (~0 << tail)) >>> 0;
   }
 
   /** Lowest page index >= from whose bit is clear, or n. */
   nextClear(base: number, from: number, n: number): number {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: early exit; the scan below clamps to n
     if (from >= n) return n;
     let k = from >>> 5;
     const inverted = ~this.bitmapWord(base, k, n) & (~0 << (from & 31));
     if (inverted !== 0) return Math.min(n, (k << 5) + lowestBit(inverted));
     k = this.nextUnfullWord(base, k + 1);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: early exit; the read below clamps to n
     if (k << 5 >= n) return n;
     // The summary is of the whole area: with n short of its end, the last
     // word may be full below n though not in the area.
@@ -202,9 +215,11 @@ export class Areas {
   private nextUnfullWord(base: number, k: number): number {
     const summary = this.full.get(base) as Uint32Array;
     let j = k >>> 5;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: past the summary, a missing word reads as not full and gives k too
     if (j >= summary.length) return k;
     let open = ~summary[j] & (~0 << (k & 31));
     while (open === 0) {
+      // Stryker disable next-line EqualityOperator: a missing word reads as not full and gives j << 5 too
       if (++j >= summary.length) return j << 5;
       open = ~summary[j];
     }
@@ -213,8 +228,10 @@ export class Areas {
 
   /** Lowest page index >= from whose bit is set, or n. */
   nextSet(base: number, from: number, n: number): number {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: early exit; the scan below clamps to n
     if (from >= n) return n;
     let k = from >>> 5;
+    // Stryker disable next-line ArithmeticOperator: scanning further finds only bits past n, clamped to n
     const last = (n - 1) >>> 5;
     let word = this.bitmapWord(base, k, n) & (~0 << (from & 31));
     while (word === 0) {

@@ -12,7 +12,7 @@ import type { Replies } from './reply.ts';
 import { type SyscallResult, type TaskWaits, Waiting, type WaitingKind } from './waits.ts';
 import type { Core, Failure } from './state.ts';
 import { TaskState } from './tcb.ts';
-import { type Attached, performTransfer, planTransfer } from './transfer.ts';
+import { type Attached, performTransfer, planTransfer, type TransferPlan } from './transfer.ts';
 
 export type { Received };
 
@@ -28,6 +28,19 @@ interface Posted {
   receiver: number;
   got: Received;
   grant: boolean;
+}
+
+/**
+ * What a message meets at the rendezvous, decided before anything changes
+ * (the rendezvous's own decode step): the partners whose side of the
+ * transfer failed, each to be taken off the queue with its errno; then the
+ * partner it goes to with the checked transfer, or the poster's own
+ * failure, or neither when the queue ran out.
+ */
+interface Meeting {
+  refused: { task: number; errno: Failure }[];
+  partner?: { task: number; transfer: TransferPlan };
+  failure?: Failure;
 }
 
 /**
@@ -74,12 +87,35 @@ export class Endpoints {
     }
   }
 
-  /** Delivers a message with its caps from `sender` to `receiver`, or says why not. */
-  private deliver(sender: number, attached: Attached[], receiver: number, landing: number[], badge: number): Received | { failure: Failure; receiverAtFault: boolean } {
-    const plan = planTransfer(this.core, sender, attached, landing);
-    if ('failure' in plan) return plan;
+  /**
+   * Checks the transfer with each partner waiting in `queue`, in FIFO order,
+   * changing nothing. The partners are the receivers when `partnersReceive`,
+   * else the senders. A failure on the partner's side refuses that partner
+   * and goes on to the next; a failure on the poster's side ends the search.
+   */
+  private meet(queue: Set<number>, partnersReceive: boolean, check: (partner: number) => TransferPlan | { failure: Failure; receiverAtFault: boolean }): Meeting {
+    const refused: Meeting['refused'] = [];
+    for (const task of queue) {
+      const transfer = check(task);
+      if (!('failure' in transfer)) return { refused, partner: { task, transfer } };
+      if (transfer.receiverAtFault !== partnersReceive) return { refused, failure: transfer.failure };
+      refused.push({ task, errno: transfer.failure });
+    }
+    return { refused };
+  }
+
+  /** Takes the refused partners off `endpoint`'s queue, each answered with its errno. */
+  private refuse(meeting: Meeting, endpoint: number): void {
+    for (const { task, errno } of meeting.refused) {
+      this.unqueue(task, endpoint);
+      this.waits.answer(task, { errno });
+    }
+  }
+
+  /** Delivers a message with its checked transfer from `sender` to `receiver`; cannot fail. */
+  private deliver(sender: number, receiver: number, transfer: TransferPlan, badge: number): Received {
     const received = copyMessage(this.core, sender, receiver, badge);
-    received.caps = performTransfer(this.core, plan, cspaceOf(this.core, receiver));
+    received.caps = performTransfer(this.core, transfer, cspaceOf(this.core, receiver));
     this.core.onDeliver?.(sender, receiver);
     return received;
   }
@@ -94,33 +130,28 @@ export class Endpoints {
    * sender's own failure, or null when it was queued.
    */
   private post(task: number, endpoint: number, attached: Attached[], badge: number, waiting: WaitingKind, call: Record<string, unknown> | null): Posted | SyscallResult | null {
-    for (;;) {
-      const q = this.queues.get(endpoint);
-      const receiver = q ? first(q.receivers) : undefined;
-      if (receiver === undefined) {
-        if (call === null && waiting !== Waiting.ExitMessage) return { errno: Errno.EAGAIN };
-        const mine = this.waits.recordFor(task);
-        mine.attached = attached;
-        this.of(endpoint).senders.add(task);
-        if (call !== null) this.waits.block(task, endpoint, waiting, call);
-        else {
-          mine.blockedOn = endpoint;
-          mine.waiting = waiting;
-          mine.call = null;
-        }
-        return null;
+    const receivers = this.queues.get(endpoint)?.receivers ?? NOBODY;
+    const meeting = this.meet(receivers, true, (receiver) => planTransfer(this.core, task, attached, this.waits.recordFor(receiver).landing));
+    // Perform what the meeting decided; nothing below can fail.
+    this.refuse(meeting, endpoint);
+    if (meeting.failure !== undefined) return { errno: meeting.failure }; // the receiver waits on
+    if (meeting.partner === undefined) {
+      if (call === null && waiting !== Waiting.ExitMessage) return { errno: Errno.EAGAIN };
+      const mine = this.waits.recordFor(task);
+      mine.attached = attached;
+      this.of(endpoint).senders.add(task);
+      if (call !== null) this.waits.block(task, endpoint, waiting, call);
+      else {
+        mine.blockedOn = endpoint;
+        mine.waiting = waiting;
+        mine.call = null;
       }
-      const theirs = this.waits.recordFor(receiver);
-      const got = this.deliver(task, attached, receiver, theirs.landing, badge);
-      if ('failure' in got) {
-        if (!got.receiverAtFault) return { errno: got.failure }; // the receiver waits on
-        this.unqueue(receiver, endpoint);
-        this.waits.answer(receiver, { errno: got.failure });
-        continue;
-      }
-      this.unqueue(receiver, endpoint);
-      return { receiver, got, grant: theirs.grant };
+      return null;
     }
+    const receiver = meeting.partner.task;
+    const got = this.deliver(task, receiver, meeting.partner.transfer, badge);
+    this.unqueue(receiver, endpoint);
+    return { receiver, got, grant: this.waits.recordFor(receiver).grant };
   }
 
   send(task: number, plan: SendPlan, req: Record<string, unknown>, blocking: boolean, isCall: boolean): SyscallResult | null {
@@ -148,33 +179,30 @@ export class Endpoints {
 
   recv(task: number, plan: RecvPlan, req: Record<string, unknown>, blocking: boolean): SyscallResult | null {
     this.replies.dropReply(task);
-    for (;;) {
-      const q = this.queues.get(plan.endpoint);
-      const sender = q ? first(q.senders) : undefined;
-      if (sender === undefined) {
-        if (!blocking) return { errno: Errno.EAGAIN };
-        const mine = this.waits.recordFor(task);
-        mine.landing = plan.landing;
-        mine.grant = plan.grant;
-        this.of(plan.endpoint).receivers.add(task);
-        this.waits.block(task, plan.endpoint, Waiting.Recv, req);
-        return null;
-      }
-      const theirs = this.waits.recordFor(sender);
-      const { call, waiting } = theirs;
-      const exitMessage = waiting === Waiting.ExitMessage;
-      const got = this.deliver(sender, exitMessage ? [] : theirs.attached, task, plan.landing, messageBadge(this.core, sender));
-      this.unqueue(sender, plan.endpoint);
-      if ('failure' in got) {
-        // The sender's transfer cannot be made (its caps are gone, too many, a count would pass 256).
-        this.waits.answer(sender, { errno: got.failure });
-        continue;
-      }
-      if (exitMessage) this.waits.records.delete(sender);
-      else if (waiting === Waiting.Call) this.replies.awaitAnswer(sender, task, call as Record<string, unknown>, plan.grant);
-      else this.waits.answer(sender, OK);
-      return { errno: 0, value: got };
+    const senders = this.queues.get(plan.endpoint)?.senders ?? NOBODY;
+    // A sender whose transfer cannot be made (its caps are gone, too many, a
+    // count would pass 256) is refused; the landing slots were checked at
+    // decode, so the receiver's side cannot fail.
+    const meeting = this.meet(senders, false, (sender) => planTransfer(this.core, sender, this.waits.recordFor(sender).attached, plan.landing));
+    // Perform what the meeting decided; nothing below can fail.
+    this.refuse(meeting, plan.endpoint);
+    if (meeting.partner === undefined) {
+      if (!blocking) return { errno: Errno.EAGAIN };
+      const mine = this.waits.recordFor(task);
+      mine.landing = plan.landing;
+      mine.grant = plan.grant;
+      this.of(plan.endpoint).receivers.add(task);
+      this.waits.block(task, plan.endpoint, Waiting.Recv, req);
+      return null;
     }
+    const sender = meeting.partner.task;
+    const { call, waiting } = this.waits.recordFor(sender);
+    const got = this.deliver(sender, task, meeting.partner.transfer, messageBadge(this.core, sender));
+    this.unqueue(sender, plan.endpoint);
+    if (waiting === Waiting.ExitMessage) this.waits.records.delete(sender);
+    else if (waiting === Waiting.Call) this.replies.awaitAnswer(sender, task, call as Record<string, unknown>, plan.grant);
+    else this.waits.answer(sender, OK);
+    return { errno: 0, value: got };
   }
 
   /**
@@ -194,7 +222,4 @@ export class Endpoints {
   }
 }
 
-function first(set: Set<number>): number | undefined {
-  for (const v of set) return v;
-  return undefined;
-}
+const NOBODY: Set<number> = new Set();

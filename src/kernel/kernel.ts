@@ -1,9 +1,10 @@
 // The kernel core's entry: (task, request) -> answer | blocked, plus effects.
 // It decodes each request with the object module that owns the operation
 // (checking everything in the order of docs/semantics.md §12, changing
-// nothing), then performs it. Outside the Endpoint calls the perform cannot
-// fail; an Endpoint call's transfer of caps is checked once more at the
-// rendezvous, against the state then (transfer.ts), and may fail there.
+// nothing), then performs it, which cannot fail. An Endpoint or Reply call
+// has a second decode at the rendezvous: its transfer of caps is checked
+// against the partner met and the state then (transfer.ts), still before
+// anything changes, and only then performed.
 // Requests come from a task thread and are trusted for nothing; whatever
 // their shape, they get an errno, never a throw.
 

@@ -9,8 +9,8 @@ import { Errno, ObjectType, Rights } from '../abi.ts';
 import { cspaceOf, resolveDest } from './cspace.ts';
 import { copyMessage, decodeReply, type Message, type SendPlan, storeMessage } from './message.ts';
 import { type SyscallResult, type TaskRecord, type TaskWaits, Waiting } from './waits.ts';
-import type { Core } from './state.ts';
-import { type Attached, performTransfer, planTransfer } from './transfer.ts';
+import type { Core, Failure } from './state.ts';
+import { type Attached, performTransfer, planTransfer, type TransferPlan } from './transfer.ts';
 
 /** Marks a task's wait for the answer to its call (blockedOn of the caller). */
 export const AWAITING_ANSWER = -1;
@@ -46,45 +46,41 @@ export class Replies {
     return mine.replyTo;
   }
 
-  /** Answers `caller` with `msg` and its caps from `task`; changes nothing when the transfer fails. */
-  private answer(task: number, caller: number, msg: Message, attached: Attached[]): SyscallResult {
-    const theirs = this.waits.recordFor(caller);
-    const plan = planTransfer(this.core, task, attached, theirs.landing);
-    if ('failure' in plan) return { errno: plan.failure };
+  /** Checks the transfer of an answer from `task` against the landing slots `caller` offered; changes nothing. */
+  private checkAnswer(task: number, caller: number, attached: Attached[]): TransferPlan | Failure {
+    const transfer = planTransfer(this.core, task, attached, this.waits.recordFor(caller).landing);
+    return 'failure' in transfer ? transfer.failure : transfer;
+  }
+
+  /** Answers `caller` with `msg` and the checked transfer from `task`; cannot fail. */
+  private answer(task: number, caller: number, msg: Message, transfer: TransferPlan): void {
     storeMessage(this.core, task, msg, 0);
     const received = copyMessage(this.core, task, caller, 0);
-    received.caps = performTransfer(this.core, plan, cspaceOf(this.core, caller));
+    received.caps = performTransfer(this.core, transfer, cspaceOf(this.core, caller));
     this.core.onDeliver?.(task, caller);
     this.waits.answer(caller, { errno: 0, value: received });
-    return OK;
   }
 
   /** reply(msg): answers the caller whose Reply cap the task holds in its hidden slot. */
   reply(task: number, req: Record<string, unknown>): SyscallResult {
-    const mine = this.waits.record(task);
-    const decoded = decodeReply(this.core, task, req, mine?.replyGrant ?? false);
+    const decoded = decodeReply(this.core, task, req, this.waits.record(task)?.replyGrant ?? false);
     if (typeof decoded === 'number') return { errno: decoded };
-    const caller = this.held(task);
-    if (mine === undefined || caller === 0) {
-      if (mine) mine.replyTo = 0;
-      return { errno: Errno.EPIPE };
-    }
-    const result = this.answer(task, caller, decoded.msg, decoded.attached);
-    if (result.errno === 0) mine.replyTo = 0;
-    return result;
+    return this.answerHeld(task, decoded.msg, decoded.attached) ?? { errno: Errno.EPIPE };
   }
 
   /**
-   * The answer half of replyRecv: answers the held caller, giving up the
-   * Reply cap; null when there is nobody to answer (the message is then
-   * dropped). A transfer the caller cannot take fails it, keeping the cap.
+   * Answers the caller whose Reply cap `task` holds, giving up the cap (reply,
+   * and the answer half of replyRecv); null when there is nobody to answer.
+   * A transfer the caller cannot take fails the call and keeps the cap.
    */
   answerHeld(task: number, msg: Message, attached: Attached[]): SyscallResult | null {
     const caller = this.held(task);
     if (caller === 0) return null;
-    const answered = this.answer(task, caller, msg, attached);
-    if (answered.errno === 0) this.waits.recordFor(task).replyTo = 0;
-    return answered;
+    const transfer = this.checkAnswer(task, caller, attached);
+    if (typeof transfer === 'number') return { errno: transfer };
+    this.answer(task, caller, msg, transfer);
+    this.waits.recordFor(task).replyTo = 0;
+    return OK;
   }
 
   /**
@@ -114,9 +110,11 @@ export class Replies {
     const slots = this.core.slots;
     const caller = slots.object(plan.reply);
     if (!this.awaiting(caller, slots.badge(plan.reply))) return { errno: Errno.EPIPE };
-    const result = this.answer(task, caller, plan.msg, plan.attached);
-    if (result.errno === 0) slots.clear(plan.reply);
-    return result;
+    const transfer = this.checkAnswer(task, caller, plan.attached);
+    if (typeof transfer === 'number') return { errno: transfer };
+    this.answer(task, caller, plan.msg, transfer);
+    slots.clear(plan.reply);
+    return OK;
   }
 
   /** A task's unanswered hidden Reply cap goes away: its caller gets EPIPE. */
