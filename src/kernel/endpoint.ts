@@ -69,6 +69,7 @@ export class Endpoints {
   /** Takes a task out of whatever Endpoint queue holds it. */
   unqueue(task: number, endpoint: number): void {
     const q = this.queues.get(endpoint);
+    // Stryker disable next-line ConditionalExpression: a task is unqueued only from the Endpoint its wait names, whose queue holds it
     if (!q) return;
     q.senders.delete(task);
     q.receivers.delete(task);
@@ -114,10 +115,9 @@ export class Endpoints {
 
   /** Delivers a message with its checked transfer from `sender` to `receiver`; cannot fail. */
   private deliver(sender: number, receiver: number, transfer: TransferPlan, badge: number): Received {
-    const received = copyMessage(this.core, sender, receiver, badge);
-    received.caps = performTransfer(this.core, transfer, cspaceOf(this.core, receiver));
+    const caps = performTransfer(this.core, transfer, cspaceOf(this.core, receiver));
     this.core.onDeliver?.(sender, receiver);
-    return received;
+    return copyMessage(this.core, sender, receiver, badge, caps);
   }
 
   /**
@@ -137,15 +137,10 @@ export class Endpoints {
     if (meeting.failure !== undefined) return { errno: meeting.failure }; // the receiver waits on
     if (meeting.partner === undefined) {
       if (call === null && waiting !== Waiting.ExitMessage) return { errno: Errno.EAGAIN };
-      const mine = this.waits.recordFor(task);
-      mine.attached = attached;
+      this.waits.recordFor(task).attached = attached;
       this.of(endpoint).senders.add(task);
-      if (call !== null) this.waits.block(task, endpoint, waiting, call);
-      else {
-        mine.blockedOn = endpoint;
-        mine.waiting = waiting;
-        mine.call = null;
-      }
+      // An exit message waits as its ended task: exitTask marks it Exited next.
+      this.waits.block(task, endpoint, waiting, call);
       return null;
     }
     const receiver = meeting.partner.task;
@@ -156,7 +151,7 @@ export class Endpoints {
 
   send(task: number, plan: SendPlan, req: Record<string, unknown>, blocking: boolean, isCall: boolean): SyscallResult | null {
     if (plan.reply !== 0) return this.replies.sendOnReply(task, plan);
-    storeMessage(this.core, task, plan.msg, plan.badge);
+    storeMessage(this.core, task, plan.msg, plan.badge, plan.attached.length);
     this.waits.recordFor(task).landing = plan.landing;
     const posted = this.post(task, plan.endpoint, plan.attached, plan.badge, isCall ? Waiting.Call : Waiting.Send, blocking ? req : null);
     if (posted === null || !('receiver' in posted)) return posted;
@@ -173,7 +168,9 @@ export class Endpoints {
   postExit(task: number, endpoint: number, badge: number): boolean {
     const posted = this.post(task, endpoint, [], badge, Waiting.ExitMessage, null);
     if (posted === null) return true;
-    if ('receiver' in posted) this.waits.answer(posted.receiver, { errno: 0, value: posted.got });
+    // An exit message carries no caps and never gives up, so it cannot fail.
+    const { receiver, got } = posted as Posted;
+    this.waits.answer(receiver, { errno: 0, value: got });
     return false;
   }
 

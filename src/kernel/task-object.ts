@@ -177,7 +177,7 @@ export function exitTask(ctx: TaskContext, task: number, code: number, value: Ui
   if (endpoint !== 0) {
     const msg = { label: fault ? ExitLabel.Fault : ExitLabel.Exit, data: exitData(physOf(task), code, fault) };
     const badge = words[tcbWord(task, Tcb.FaultBadge)];
-    storeMessage(core, task, msg, badge);
+    storeMessage(core, task, msg, badge, 0);
     queued = eps.postExit(task, endpoint, badge);
   }
   waits.setState(task, TaskState.Exited);

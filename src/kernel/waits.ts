@@ -120,7 +120,7 @@ export class TaskWaits {
   }
 
   /** Blocks `task` in `call`, waiting for `waiting` on `object`. */
-  block(task: number, object: number, waiting: WaitingKind, call: Record<string, unknown>): void {
+  block(task: number, object: number, waiting: WaitingKind, call: Record<string, unknown> | null): void {
     const record = this.records.get(task) as TaskRecord;
     record.blockedOn = object;
     record.waiting = waiting;
