@@ -9,7 +9,7 @@
 // bump pointer while nothing has been freed, then first fit, scanning the
 // bitmap a 32-bit word at a time from a hint below which every page is taken.
 
-import { AREA_HEADER_BYTES, PAGE_SIZE, memoryOverheadPages } from '../abi.ts';
+import { AREA_HEADER_BYTES, memoryOverheadPages, physOf } from '../abi.ts';
 import { assert, bug } from './assert.ts';
 import { PhysicalMemory } from './physical.ts';
 
@@ -105,12 +105,12 @@ export class Areas {
   /** Byte address of the refcount byte of the object whose first page is `page`. */
   refByte(base: number, page: number): number {
     const pages = this.pagesOf(base);
-    return base * PAGE_SIZE + AREA_HEADER_BYTES + Math.ceil(pages / 8) + (page - base);
+    return physOf(base) + AREA_HEADER_BYTES + Math.ceil(pages / 8) + (page - base);
   }
 
   /** Whether page index `i` of the area is marked allocated. */
   isTaken(base: number, i: number): boolean {
-    return (this.bytes[base * PAGE_SIZE + AREA_HEADER_BYTES + (i >>> 3)] & (1 << (i & 7))) !== 0;
+    return (this.bytes[physOf(base) + AREA_HEADER_BYTES + (i >>> 3)] & (1 << (i & 7))) !== 0;
   }
 
   /**

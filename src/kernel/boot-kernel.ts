@@ -4,7 +4,7 @@
 // Console, and carves each region of the boot memory map into a Memory object
 // handed to init. See docs/decisions.md for why a root area.
 
-import { type BootInfo, MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, ObjectType, PAGE_SIZE, Rights } from '../abi.ts';
+import { type BootInfo, MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, ObjectType, PAGE_SIZE, physOf, Rights } from '../abi.ts';
 import { Kernel } from './kernel.ts';
 import { placeObject } from './memory.ts';
 import { NO_AREA } from './objects.ts';
@@ -68,7 +68,7 @@ export function bootKernel(options: CoreBootOptions): BootedKernel {
     const page = placeObject(core, ROOT_AREA, ObjectType.Memory, size);
     const cap = InitSlot.FirstMemory + i;
     core.slots.fill(slot(cap), ObjectType.Memory, Rights.ALL, page, 0);
-    return { cap, phys: page * PAGE_SIZE, pages: size };
+    return { cap, phys: physOf(page), pages: size };
   });
   const bootInfo: BootInfo = {
     argv: options.argv ?? [],

@@ -4,7 +4,7 @@
 // the object it maps, with bit 31 set on a writable Page mapping; 0 is empty.
 // Every mapping is a binding, so it counts as a reference (docs/semantics.md §4).
 
-import { Errno, ObjectType, PAGE_SIZE, Rights } from '../abi.ts';
+import { Errno, ObjectType, PAGE_SIZE, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
 import { invoked, lookup } from './cspace.ts';
 import { OBJECT_MASK } from './lifetime.ts';
@@ -121,7 +121,7 @@ export function translate(core: Core, task: number, vaddr: unknown, n: unknown, 
     if (write && (mapped & WRITABLE) === 0) return Errno.EPERM;
     const offset = at % PAGE_SIZE;
     const length = Math.min(PAGE_SIZE - offset, vaddr + n - at);
-    pieces.push({ phys: (mapped & OBJECT_MASK) * PAGE_SIZE + offset, length });
+    pieces.push({ phys: physOf(mapped & OBJECT_MASK) + offset, length });
     at += length;
   }
   return pieces;

@@ -21,9 +21,16 @@ export interface Outlet {
   unheard(task: number, fault: Fault): void;
 }
 
+/**
+ * A task as the loop knows it, with a number for each audience, fixed at
+ * launch: `page` (its Task object's first page) for the core; `tid`, never
+ * reused, for its thread's frames, so a late call of an ended task cannot
+ * reach the task that took its page; `address` (physOf(page)) for users.
+ */
 interface TaskEntry {
   tid: number;
   page: number;
+  address: number;
   thread: 'pool' | 'dedicated';
   /** Channel the task's calls come on; -1 until a pooled task's first call; LOST once its pooled thread is gone. */
   channel: number;
@@ -114,7 +121,7 @@ export class KernelLoop {
       const record = channel.exitRecord();
       if (record) {
         const culprit = this.tids.get(record.tid);
-        const who = culprit ? `task 0x${physOf(culprit.page).toString(16)}` : 'a task that has since ended';
+        const who = culprit ? `task 0x${culprit.address.toString(16)}` : 'a task that has since ended';
         reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
       }
       if (!pooled) continue; // a dedicated thread's channel is freed with its task
@@ -217,14 +224,9 @@ export class KernelLoop {
   private readonly serveCall = (tid: number, seq: number, request: unknown): void => {
     const channel = this.serving;
     const entry = this.tids.get(tid);
-    if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) {
-      // Not a task of this thread: no authority to act, nothing to answer.
-      return;
-    }
-    if (entry.killed || entry.exited) {
-      this.answer(channel, tid, seq, Status.Killed, undefined);
-      return;
-    }
+    // Not a task of this thread: no authority to act, nothing to answer.
+    if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) return;
+    if (entry.killed || entry.exited) return this.answer(channel, tid, seq, Status.Killed, undefined);
     if (entry.channel === -1) entry.channel = channel;
     if (entry.page === this.initPage && isExit(request)) this.beforeInitExits();
     const start = this.tracer?.now() ?? 0;
@@ -243,10 +245,7 @@ export class KernelLoop {
     if (this.kernel.hasEffects()) this.applyEffects();
   };
 
-  /**
-   * Records the call a task is blocked in (`seq`), or that it is in none
-   * (-1), keeping its thread's count of blocked calls (Channel.countBlocked).
-   */
+  /** Records the call a task is blocked in (`seq`, or -1 for none), and its thread's count of blocked calls. */
   private waitIn(entry: TaskEntry, seq: number): void {
     const channel = entry.channel >= 0 ? this.channels[entry.channel] : undefined;
     if (entry.seq < 0 && seq >= 0) channel?.countBlocked(1);
@@ -301,10 +300,11 @@ export class KernelLoop {
         this.kill(effect.task);
         return;
       case 'print':
-        this.outlet.print(effect.text, physOf(effect.task));
+        this.outlet.print(effect.text, this.addressOf(effect.task));
         return;
       case 'exit': {
         const entry = this.pages.get(effect.task);
+        const address = this.addressOf(effect.task);
         if (entry) {
           // The call it was held in ends with it (an exit made while suspended waits for nothing more).
           if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Ok, undefined);
@@ -315,7 +315,7 @@ export class KernelLoop {
         if (effect.task === this.initPage) {
           this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot });
         } else if (effect.fault && !effect.heard) {
-          this.outlet.unheard(physOf(effect.task), effect.fault);
+          this.outlet.unheard(address, effect.fault);
         }
         return;
       }
@@ -324,8 +324,8 @@ export class KernelLoop {
 
   /** Starts the program of a task the core has made ready. */
   launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
-    const entry: TaskEntry = { tid: this.nextTid++, page, thread, channel: -1, seq: -1, traceStart: 0, traceRequest: null, killed: false, exited: false };
-    this.tracer?.taskTrack(entry.tid, physOf(page), thread);
+    const entry: TaskEntry = { tid: this.nextTid++, page, address: physOf(page), thread, channel: -1, seq: -1, traceStart: 0, traceRequest: null, killed: false, exited: false };
+    this.tracer?.taskTrack(entry.tid, entry.address, thread);
     const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
     if (thread === 'dedicated') {
       const index = this.freeChannels.pop();
@@ -373,7 +373,7 @@ export class KernelLoop {
     this.pages.delete(page);
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
     this.waitIn(entry, -1);
-    this.launcher.killed(entry.tid, physOf(page));
+    this.launcher.killed(entry.tid, entry.address);
     if (page === this.initPage) {
       this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
     }
@@ -382,6 +382,9 @@ export class KernelLoop {
   private beforeInitExits(): void {
     if (this.snapshotAtInitExit && this.initSnapshot === undefined) this.initSnapshot = takeSnapshot(this.kernel);
   }
+
+  /** The address users know the task at `page` by (see TaskEntry). */
+  private readonly addressOf = (page: number): number => this.pages.get(page)?.address ?? physOf(page);
 
   /** Tasks known to the loop, for stats. */
   taskCount(): number {
