@@ -3,7 +3,7 @@
 // tests (no worker threads needed), makes the property-based tests
 // deterministic and fail fast (test/stryker/setup.ts), runs the cheap test
 // files before the long model-based ones (test/stryker/sequencer.ts), and
-// runs the two random-sequence tests at a tenth of their usual size, since
+// runs the random-sequence tests at a tenth or a fifth of their usual size, since
 // instrumented code is several times slower and they run for every mutant
 // they cover that survives.
 import { defineConfig } from 'vitest/config';
@@ -20,6 +20,7 @@ export default defineConfig({
     env: {
       CADUCEUS_MODEL_RUNS: process.env.CADUCEUS_MODEL_RUNS ?? '100',
       CADUCEUS_HOSTILE_CALLS: process.env.CADUCEUS_HOSTILE_CALLS ?? '10000',
+      CADUCEUS_AREA_RUNS: process.env.CADUCEUS_AREA_RUNS ?? '30',
     },
   },
 });

@@ -12,6 +12,8 @@ import { KernelBug } from '../../src/kernel/assert.ts';
 import { PhysicalMemory } from '../../src/kernel/physical.ts';
 
 const GUARD = 0xa5;
+/** Random runs of the model test; mutation testing runs fewer (vitest.stryker.config.ts). */
+const RUNS = Number(process.env.CADUCEUS_AREA_RUNS ?? 150);
 const BASE = 1;
 
 interface Fixture {
@@ -158,7 +160,7 @@ describe('memory areas', () => {
           expectAgrees(f, ref);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: RUNS },
     );
   });
 
