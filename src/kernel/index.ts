@@ -3,6 +3,7 @@
 
 export * from '../abi.ts';
 export { Kernel, type Effect, type Fault, type Request, type SyscallResult } from './kernel.ts';
+export type { DeadlockedTask } from './deadlock.ts';
 export { bootKernel, InitSlot, INIT_RADIX, type BootedKernel, type CoreBootOptions } from './boot-kernel.ts';
 export type { BootInfo } from '../abi.ts';
 export { TaskState, TASK_STATE_NAMES } from './tcb.ts';

@@ -15,6 +15,7 @@ import * as cspace from './cspace.ts';
 import { Endpoints } from './endpoint.ts';
 import { decodeRecv, decodeReplyRecv, decodeSend } from './message.ts';
 import { AWAITING_ANSWER, Replies } from './reply.ts';
+import { type DeadlockedTask, findDeadlocks } from './deadlock.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
 import { decodeNotification, Notifications } from './notification.ts';
@@ -115,6 +116,14 @@ export class Kernel {
     let blocked = 0;
     for (const task of this.waits.records.keys()) if (this.waits.state(task) === TaskState.Blocked) blocked++;
     return blocked;
+  }
+
+  /**
+   * The blocked tasks that no task able to act can ever wake: each waits on
+   * an object that only deadlocked or stuck tasks hold a way to (deadlock.ts).
+   */
+  deadlocks(): DeadlockedTask[] {
+    return findDeadlocks(this.core, this.waits.records);
   }
 
   /** Calls `watch(sender, receiver)` at every message delivery (null: stop). */
