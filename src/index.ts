@@ -4,6 +4,7 @@
 export { boot, type System, type ExitStatus, type SystemStats } from './host/boot.ts';
 export { BootError, type BootOptions } from './host/options.ts';
 export type { Snapshot } from './kernel/snapshot.ts';
+export type { DeadlockedTask } from './kernel/deadlock.ts';
 export type { Message, Received, Dest, CAddr } from './workers/sys.ts';
 
 export * from './constants.ts';

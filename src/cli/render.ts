@@ -4,6 +4,7 @@
 // rights and badge; task bindings as dashed edges).
 
 import { physOf } from '../abi.ts';
+import type { DeadlockedTask } from '../kernel/deadlock.ts';
 import type { CapSnapshot, ObjectSnapshot, Snapshot, TaskSnapshot } from '../kernel/snapshot.ts';
 
 const hex = (n: number) => n.toString(16);
@@ -147,4 +148,15 @@ export function renderMermaid(snap: Snapshot): string {
   for (const [name, label] of nodes) lines.push(`  ${name}["${label.replaceAll('\\n', '<br/>')}"]`);
   for (const e of edges) lines.push(`  ${e.from} ${e.binding ? '-.' : '--'} "${e.label}" ${e.binding ? '.->' : '-->'} ${e.to}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A deadlock report, one line per task: what it waits in and on, and who alone could wake it. */
+export function renderDeadlocks(found: DeadlockedTask[]): string {
+  return found
+    .map((d) => {
+      const on = d.waiting === 'answer' ? 'the answer to its call' : `${objectName(d.object.type, d.object.phys)}${d.caddr === null ? '' : ` (caddr ${d.caddr})`}`;
+      const who = d.holders.length === 0 ? 'no task holds a way to wake it' : `only ${d.holders.map((t) => objectName('Task', t)).join(', ')} could wake it`;
+      return `  ${objectName('Task', d.task)}: ${d.waiting} waits on ${on}; ${who}\n`;
+    })
+    .join('');
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { boot, type ExitStatus, type System } from '../host/boot.ts';
 import { MAX_THREADS } from '../host/options.ts';
 import { checkOutputPath, durationText, parseCount, parseDuration, parseSize, UsageError } from './args.ts';
-import { objectName, taskState } from './render.ts';
+import { objectName, renderDeadlocks, taskState } from './render.ts';
 
 export const RUN_USAGE = `usage: caduceus run <init-module> [options] [-- argv...]
 
@@ -74,8 +74,10 @@ export async function runCommand(args: string[]): Promise<number> {
     throw error;
   }
   const timer = timeout === undefined ? undefined : setTimeout(() => stopWith({ kind: 'timeout' }), timeout);
+  const stopWatch = watchProgress(system);
   try {
     const ended = await Promise.race([system.exited, stopped]);
+    stopWatch();
     if ('kind' in ended) {
       if (ended.kind === 'interrupt') {
         process.stderr.write('caduceus run: interrupted\n');
@@ -87,6 +89,7 @@ export async function runCommand(args: string[]): Promise<number> {
     return reportExit(ended, values.snapshot);
   } finally {
     clearTimeout(timer);
+    stopWatch();
     process.removeListener('SIGINT', interrupt);
     await system.shutdown();
   }
@@ -111,17 +114,58 @@ function reportExit(status: ExitStatus, snapshotPath: string | undefined): numbe
   return 1;
 }
 
+/** How often `run` looks for a system that has stopped making progress. */
+export const PROGRESS_CHECK_MS = 2000;
+
+/**
+ * Warns on stderr when the system stops making progress (no system call
+ * decided since the last look) and some tasks are deadlocked; once for each
+ * set of deadlocked tasks. Returns the function that stops it, after which
+ * it prints nothing, even from a look under way.
+ */
+function watchProgress(system: System): () => void {
+  let calls = -1;
+  let stopped = false;
+  let warned = '';
+  let asking = false;
+  const look = async () => {
+    const stats = await system.stats();
+    const now = Object.values(stats.calls).reduce((a, b) => a + b, 0);
+    const still = now === calls;
+    calls = now;
+    if (!still) return;
+    const found = await system.deadlocks();
+    const key = found.map((d) => d.task).join(',');
+    if (stopped || found.length === 0 || key === warned) return;
+    warned = key;
+    process.stderr.write(`caduceus run: warning: no progress, and ${found.length === 1 ? 'a task is' : `${found.length} tasks are`} deadlocked:\n${renderDeadlocks(found)}`);
+  };
+  const timer = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    // A system shutting down may not answer: that is not this watch's business.
+    look().catch(() => {}).finally(() => (asking = false));
+  }, PROGRESS_CHECK_MS);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
 /** Every task that has not ended, with what it was doing, one line each. */
 async function blockedReport(system: System): Promise<string> {
   let snapshot;
+  let deadlocked;
   try {
     // A kernel too wedged to answer must not wedge the report too.
     const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref());
-    snapshot = await Promise.race([system.snapshot(), late]);
+    [snapshot, deadlocked] = await Promise.race([Promise.all([system.snapshot(), system.deadlocks()]), late]);
   } catch (error) {
     return `  (the kernel could not be asked: ${(error as Error).message})\n`;
   }
   const live = snapshot.tasks.filter((t) => t.state !== 'exited' && t.state !== 'inactive');
   if (live.length === 0) return '  no task was running\n';
-  return live.map((t) => `  ${objectName('Task', t.phys)}: ${taskState(t)}\n`).join('');
+  const tasks = live.map((t) => `  ${objectName('Task', t.phys)}: ${taskState(t)}\n`).join('');
+  return deadlocked.length === 0 ? tasks : `${tasks}deadlocked:\n${renderDeadlocks(deadlocked)}`;
 }

@@ -11,6 +11,7 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { Fault, HostEvent } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
+import type { DeadlockedTask } from '../kernel/deadlock.ts';
 import { BOOTSTRAP, entryBeside, threadExecArgv } from '../workers/threads.ts';
 import type { KernelControl } from './kernel-entry.ts';
 import { BootError, type BootOptions, checkOptions } from './options.ts';
@@ -38,6 +39,11 @@ export interface System {
   stats(): Promise<SystemStats>;
   check(): Promise<{ ok: boolean; violations: string[] }>;
   snapshot(): Promise<Snapshot>;
+  /**
+   * The blocked tasks that no task able to act can ever wake, found by
+   * capability reachability (docs/explore.md); empty when there are none.
+   */
+  deadlocks(): Promise<DeadlockedTask[]>;
   /** Stops every thread; idempotent. */
   shutdown(): Promise<void>;
 }
@@ -179,6 +185,7 @@ export async function bootOn(kernelEntry: string, options: BootOptions, limits: 
     stats: () => ask('stats()', () => control.stats() as Promise<SystemStats>),
     check: () => ask('check()', () => control.check()),
     snapshot: () => ask('snapshot()', () => control.snapshot()),
+    deadlocks: () => ask('deadlocks()', () => control.deadlocks()),
     shutdown,
   };
 }

@@ -85,6 +85,11 @@ const control = {
     return takeSnapshot(loop.kernel);
   },
 
+  deadlocks() {
+    if (!loop) throw new Error('not booted');
+    return loop.kernel.deadlocks();
+  },
+
   /** Stops the loop and every task thread. */
   shutdown(): Promise<void> {
     stopping ??= (async () => {

@@ -67,7 +67,24 @@ describe('caduceus run, how it ends', () => {
     const r = await caduceus('run', 'test/fixtures/idle-init.ts', '--threads', '1', '--timeout', '4s');
     expect(r.code).toBe(124);
     expect(r.stdout).toBe('idle\n');
-    expect(r.stderr).toMatch(/^caduceus run: init did not exit within 4s; stopping the system\n {2}task_[0-9a-f]+: blocked in Recv on endpoint_[0-9a-f]+\n$/);
+    // A no-progress warning may come first (the watch looks every 2 s); the report is exact.
+    const report = r.stderr.slice(r.stderr.indexOf('caduceus run: init did not exit'));
+    expect(report).toMatch(/^caduceus run: init did not exit within 4s; stopping the system\n {2}(task_[0-9a-f]+): blocked in Recv on endpoint_[0-9a-f]+\ndeadlocked:\n {2}\1: recv waits on endpoint_[0-9a-f]+ \(caddr 20\); only \1 could wake it\n$/);
+  });
+
+  it('warns when the system stops making progress with a task deadlocked', async () => {
+    const child = spawn(process.execPath, ['bin/caduceus.mjs', 'run', 'test/fixtures/idle-init.ts', '--threads', '1'], { cwd: root });
+    let stderr = '';
+    const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (stderr.includes('could wake it\n')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await ended).toBe(130);
+    expect(stderr).toMatch(/^caduceus run: warning: no progress, and a task is deadlocked:\n {2}(task_[0-9a-f]+): recv waits on endpoint_[0-9a-f]+ \(caddr 20\); only \1 could wake it\ncaduceus run: interrupted\n$/);
   });
 
   it('Ctrl-C says "interrupted" and exits 130, blaming no task', async () => {
