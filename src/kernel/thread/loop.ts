@@ -8,9 +8,10 @@
 import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
 import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } from '../../ipc/wire.ts';
-import { Op, physOf } from '../../abi.ts';
+import { Op } from '../../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
+import { type TaskEntry, TaskEntries } from './task-entries.ts';
 import { Tracer } from './trace.ts';
 
 /** Where the host hears what happens. */
@@ -19,28 +20,6 @@ export interface Outlet {
   exit(status: { code: number; value?: Uint8Array; fault?: Fault; snapshot?: Snapshot }): void;
   /** A task other than init faulted with no fault Endpoint to hear it. */
   unheard(task: number, fault: Fault): void;
-}
-
-/**
- * A task as the loop knows it, with a number for each audience, fixed at
- * launch: `page` (its Task object's first page) for the core; `tid`, never
- * reused, for its thread's frames, so a late call of an ended task cannot
- * reach the task that took its page; `address` (physOf(page)) for users.
- */
-interface TaskEntry {
-  tid: number;
-  page: number;
-  address: number;
-  thread: 'pool' | 'dedicated';
-  /** Channel the task's calls come on; -1 until a pooled task's first call; LOST once its pooled thread is gone. */
-  channel: number;
-  /** Sequence number of the call it is blocked in, or -1. */
-  seq: number;
-  /** For traces: when the kernel took the blocked call, and the call. */
-  traceStart: number;
-  traceRequest: unknown;
-  killed: boolean;
-  exited: boolean;
 }
 
 const DEDICATED_RING_BYTES = 1 << 16;
@@ -56,14 +35,12 @@ export class KernelLoop {
   readonly channels: Array<Channel | undefined> = [];
   private readonly writers: Array<FrameWriter | undefined> = [];
   private readonly readers: Array<RequestReader | undefined> = [];
-  private readonly tids = new Map<number, TaskEntry>();
-  private readonly pages = new Map<number, TaskEntry>();
+  private readonly tasks = new TaskEntries();
   private readonly freeChannels: number[] = [];
   /** Channels 0 .. pooledChannels - 1 are the pooled threads'. */
   private readonly pooledChannels: number;
   private readonly touched = new Set<number>();
   private readonly dirty: number[] = [];
-  private nextTid = 1;
   private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
   private running = false;
   private stopped: Promise<void> | null = null;
@@ -96,8 +73,8 @@ export class KernelLoop {
     this.tracer = tracer;
     for (const channel of this.channels) if (channel) tracer.channelTrack(channel.index, false);
     this.kernel.watchDeliveries((from, to) => {
-      const a = this.pages.get(from);
-      const b = this.pages.get(to);
+      const a = this.tasks.atPage(from);
+      const b = this.tasks.atPage(to);
       if (a && b) tracer.flow(a.tid, b.tid);
     });
   }
@@ -120,12 +97,12 @@ export class KernelLoop {
       const pooled = channel.index < this.pooledChannels;
       const record = channel.exitRecord();
       if (record) {
-        const culprit = this.tids.get(record.tid);
+        const culprit = this.tasks.withTid(record.tid);
         const who = culprit ? `task 0x${culprit.address.toString(16)}` : 'a task that has since ended';
         reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
       }
       if (!pooled) continue; // a dedicated thread's channel is freed with its task
-      for (const entry of this.tids.values()) if (entry.channel === channel.index) entry.channel = LOST;
+      for (const entry of this.tasks.all()) if (entry.channel === channel.index) entry.channel = LOST;
       channel.reset();
       // Answers still waiting for room were for the dead thread's tasks.
       this.writers[channel.index] = responseWriter(channel);
@@ -223,7 +200,7 @@ export class KernelLoop {
 
   private readonly serveCall = (tid: number, seq: number, request: unknown): void => {
     const channel = this.serving;
-    const entry = this.tids.get(tid);
+    const entry = this.tasks.withTid(tid);
     // Not a task of this thread: no authority to act, nothing to answer.
     if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) return;
     if (entry.killed || entry.exited) return this.answer(channel, tid, seq, Status.Killed, undefined);
@@ -284,7 +261,7 @@ export class KernelLoop {
   private apply(effect: Effect): void {
     switch (effect.kind) {
       case 'answer': {
-        const entry = this.pages.get(effect.task);
+        const entry = this.tasks.atPage(effect.task);
         if (entry && entry.seq >= 0) {
           const seq = entry.seq;
           this.waitIn(entry, -1);
@@ -300,17 +277,17 @@ export class KernelLoop {
         this.kill(effect.task);
         return;
       case 'print':
-        this.outlet.print(effect.text, this.addressOf(effect.task));
+        this.outlet.print(effect.text, this.tasks.addressOf(effect.task));
         return;
       case 'exit': {
-        const entry = this.pages.get(effect.task);
-        const address = this.addressOf(effect.task);
+        const entry = this.tasks.atPage(effect.task);
+        const address = this.tasks.addressOf(effect.task);
         if (entry) {
           // The call it was held in ends with it (an exit made while suspended waits for nothing more).
           if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Ok, undefined);
           entry.exited = true;
           this.waitIn(entry, -1);
-          this.pages.delete(effect.task);
+          this.tasks.leavePage(entry);
         }
         if (effect.task === this.initPage) {
           this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot });
@@ -324,14 +301,12 @@ export class KernelLoop {
 
   /** Starts the program of a task the core has made ready. */
   launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
-    const entry: TaskEntry = { tid: this.nextTid++, page, address: physOf(page), thread, channel: -1, seq: -1, traceStart: 0, traceRequest: null, killed: false, exited: false };
+    const entry = this.tasks.add(page, thread);
     this.tracer?.taskTrack(entry.tid, entry.address, thread);
     const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
     if (thread === 'dedicated') {
       const index = this.freeChannels.pop();
       if (index === undefined) {
-        this.tids.set(entry.tid, entry);
-        this.pages.set(page, entry);
         this.threadEnded(entry, { name: 'Error', message: 'no channel left for another dedicated thread' });
         return;
       }
@@ -341,8 +316,6 @@ export class KernelLoop {
       entry.channel = index;
       job.channel = { index, buffer: channel.buffer };
     }
-    this.tids.set(entry.tid, entry);
-    this.pages.set(page, entry);
     this.launcher.start(job, (error) => this.threadEnded(entry, error));
   }
 
@@ -355,8 +328,7 @@ export class KernelLoop {
       this.applyEffects();
       this.publish();
     }
-    this.tids.delete(entry.tid);
-    if (this.pages.get(entry.page) === entry) this.pages.delete(entry.page);
+    this.tasks.drop(entry);
     if (entry.thread === 'dedicated' && entry.channel >= 0) {
       this.channels[entry.channel] = undefined;
       this.writers[entry.channel] = undefined;
@@ -366,11 +338,11 @@ export class KernelLoop {
   }
 
   private kill(page: number): void {
-    const entry = this.pages.get(page);
+    const entry = this.tasks.atPage(page);
     if (!entry) return;
     this.counts.killed++;
     entry.killed = true;
-    this.pages.delete(page);
+    this.tasks.leavePage(entry);
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
     this.waitIn(entry, -1);
     this.launcher.killed(entry.tid, entry.address);
@@ -383,12 +355,10 @@ export class KernelLoop {
     if (this.snapshotAtInitExit && this.initSnapshot === undefined) this.initSnapshot = takeSnapshot(this.kernel);
   }
 
-  /** The address users know the task at `page` by (see TaskEntry). */
-  private readonly addressOf = (page: number): number => this.pages.get(page)?.address ?? physOf(page);
 
   /** Tasks known to the loop, for stats. */
   taskCount(): number {
-    return this.tids.size;
+    return this.tasks.size;
   }
 }
 
