@@ -12,6 +12,7 @@ import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { Fault, HostEvent } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
 import type { DeadlockedTask } from '../kernel/deadlock.ts';
+import type { ScheduleRecord } from '../kernel/thread/controlled.ts';
 import { BOOTSTRAP, entryBeside, threadExecArgv } from '../workers/threads.ts';
 import type { KernelControl } from './kernel-entry.ts';
 import { BootError, type BootOptions, checkOptions } from './options.ts';
@@ -25,6 +26,10 @@ export interface ExitStatus {
   fault?: Fault;
   /** The kernel's state just before init exited (with boot's snapshotAtExit). */
   snapshot?: Snapshot;
+  /** A controlled run's schedule: its seed, strategy and every decision (boot's `schedule`). */
+  schedule?: ScheduleRecord;
+  /** The tasks a controlled run found deadlocked, when that is how it failed. */
+  deadlocked?: DeadlockedTask[];
 }
 
 export interface SystemStats extends KernelStats {
@@ -104,6 +109,8 @@ export async function bootOn(kernelEntry: string, options: BootOptions, limits: 
       if (event.value !== undefined) status.value = deserialize(event.value);
       if (event.fault !== undefined) status.fault = event.fault;
       if (event.snapshot !== undefined) status.snapshot = event.snapshot as Snapshot;
+      if (event.schedule !== undefined) status.schedule = event.schedule as ScheduleRecord;
+      if (event.deadlocked !== undefined) status.deadlocked = event.deadlocked as DeadlockedTask[];
       settle(status);
     }
   });

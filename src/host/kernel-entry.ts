@@ -59,6 +59,7 @@ const control = {
     loop.snapshotAtInitExit = config.snapshotAtExit;
     loop.bootAreas = bootInfo.memory.map((m) => pageOf(m.phys));
     if (config.trace) loop.startTrace();
+    if (config.schedule) loop.control(config.schedule);
     loop.launch(init, config.initUrl, serialize(bootInfo), 'pool');
     loop.run();
     return { pages: config.pages, regions: bootInfo.memory.map((m) => m.pages) };

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, PAGE_SIZE } from '../abi.ts';
+import type { ControlOptions } from '../kernel/thread/controlled.ts';
 
 export interface BootOptions {
   /** ES module of the init task (.ts or .js): a URL, or a path relative to the working directory. */
@@ -24,6 +25,12 @@ export interface BootOptions {
   snapshotAtExit?: boolean;
   /** Write a Chrome/Perfetto trace of the run to this file at shutdown. */
   trace?: string;
+  /**
+   * Controlled mode (docs/explore.md): one task runs its own code at a
+   * time, and the order of every step comes from the strategy and the seed,
+   * or from recorded decisions to replay. ExitStatus.schedule records it.
+   */
+  schedule?: ControlOptions;
 }
 
 export interface BootConfig {
@@ -34,6 +41,7 @@ export interface BootConfig {
   threads: number;
   snapshotAtExit: boolean;
   trace: boolean;
+  schedule: ControlOptions | undefined;
 }
 
 export class BootError extends Error {
@@ -43,7 +51,7 @@ export class BootError extends Error {
   }
 }
 
-const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace']);
+const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace', 'schedule']);
 export const DEFAULT_MEMORY = 64 * 1024 * 1024;
 /**
  * The most pooled threads. Tasks share a pooled thread cooperatively, so
@@ -122,5 +130,37 @@ export function checkOptions(options: unknown): BootConfig {
   if (o.console !== undefined && typeof o.console !== 'function') throw new BootError("'console' must be a function (line, task) => void");
   if (o.snapshotAtExit !== undefined && typeof o.snapshotAtExit !== 'boolean') throw new BootError("'snapshotAtExit' must be true or false");
   if (o.trace !== undefined && (typeof o.trace !== 'string' || o.trace.length === 0)) throw new BootError("'trace' must be the path of the file to write the trace to");
-  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined };
+  const schedule = o.schedule === undefined ? undefined : checkSchedule(o.schedule);
+  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined, schedule };
+}
+
+const STRATEGIES = ['random', 'pct', 'replay'];
+const isCount = (v: unknown, least: number) => typeof v === 'number' && Number.isInteger(v) && v >= least && v <= 0xffffffff;
+
+/** Checks the `schedule` option: { seed, strategy, depth?, steps?, checkEvery?, decisions? }. */
+function checkSchedule(value: unknown): ControlOptions {
+  const usage = "'schedule' must be { seed, strategy: 'random' | 'pct' | 'replay', depth?, steps?, checkEvery?, decisions? }";
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BootError(`${usage}, got ${shown(value)}`);
+  const s = value as Record<string, unknown>;
+  for (const key of Object.keys(s)) {
+    if (!['seed', 'strategy', 'depth', 'steps', 'checkEvery', 'decisions'].includes(key)) throw new BootError(`${usage}; unknown key '${key}'`);
+  }
+  const strategy = s.strategy ?? 'random';
+  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new BootError(`'schedule.strategy' must be 'random', 'pct' or 'replay', got ${shown(strategy)}`);
+  const seed = s.seed ?? 0;
+  if (!isCount(seed, 0)) throw new BootError(`'schedule.seed' must be a whole number from 0 to 4294967295, got ${shown(seed)}`);
+  for (const key of ['depth', 'steps'] as const) {
+    if (s[key] !== undefined && !isCount(s[key], 1)) throw new BootError(`'schedule.${key}' must be a whole number of at least 1, got ${shown(s[key])}`);
+  }
+  if (s.checkEvery !== undefined && !isCount(s.checkEvery, 0)) throw new BootError(`'schedule.checkEvery' must be a whole number of steps (0: only when the run stalls), got ${shown(s.checkEvery)}`);
+  const decisions = s.decisions;
+  const isDecision = (d: unknown, i: number) => {
+    const r = d as Record<string, unknown>;
+    return typeof d === 'object' && d !== null && r.step === i && isCount(r.task, 0) && typeof r.op === 'string';
+  };
+  if (strategy === 'replay' && (!Array.isArray(decisions) || !decisions.every(isDecision))) {
+    throw new BootError("'schedule.decisions' must be the recorded decisions to replay: [{ step: 0, task, op }, { step: 1, ... }, ...]");
+  }
+  if (strategy !== 'replay' && decisions !== undefined) throw new BootError("'schedule.decisions' is only for strategy 'replay'");
+  return { ...(s as object), seed, strategy } as ControlOptions;
 }

@@ -66,6 +66,6 @@ export interface DedicatedThreadData extends TaskThreadData {
 /** Messages on the kernel's event port to the host. */
 export type HostEvent =
   | { kind: 'print'; text: string; task: number }
-  | { kind: 'exit'; code: number; value?: Uint8Array; fault?: Fault; snapshot?: unknown }
+  | { kind: 'exit'; code: number; value?: Uint8Array; fault?: Fault; snapshot?: unknown; schedule?: unknown; deadlocked?: unknown }
   /** A task other than init faulted and had no fault Endpoint to tell. */
   | { kind: 'unheard'; task: number; fault: Fault };

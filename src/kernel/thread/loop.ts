@@ -11,13 +11,15 @@ import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } 
 import { Op } from '../../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
+import { type ControlOptions, ControlledMode, type ScheduleRecord, type Stepper } from './controlled.ts';
+import type { DeadlockedTask } from '../deadlock.ts';
 import { type TaskEntry, TaskEntries } from './task-entries.ts';
 import { Tracer } from './trace.ts';
 
 /** Where the host hears what happens. */
 export interface Outlet {
   print(text: string, task: number): void;
-  exit(status: { code: number; value?: Uint8Array; fault?: Fault; snapshot?: Snapshot }): void;
+  exit(status: { code: number; value?: Uint8Array; fault?: Fault; snapshot?: Snapshot; schedule?: ScheduleRecord; deadlocked?: DeadlockedTask[] }): void;
   /** A task other than init faulted with no fault Endpoint to hear it. */
   unheard(task: number, fault: Fault): void;
 }
@@ -31,7 +33,7 @@ const MIN_SPIN_MS = 0.01;
 /** How long the loop may serve calls without a turn of its event loop. */
 const TURN_EVERY_MS = 2;
 
-export class KernelLoop {
+export class KernelLoop implements Stepper {
   readonly channels: Array<Channel | undefined> = [];
   private readonly writers: Array<FrameWriter | undefined> = [];
   private readonly readers: Array<RequestReader | undefined> = [];
@@ -52,6 +54,8 @@ export class KernelLoop {
   /** Take a snapshot as init exits, before its world is reclaimed. */
   snapshotAtInitExit = false;
   private initSnapshot: Snapshot | undefined;
+  /** Controlled mode's state, when the run is controlled (see control()). */
+  private controlled: ControlledMode | null = null;
   /** Counters for stats(). */
   readonly counts = { passes: 0, parks: 0, frames: 0, killed: 0 };
 
@@ -69,14 +73,7 @@ export class KernelLoop {
 
   /** Starts recording a trace. */
   startTrace(): void {
-    const tracer = new Tracer();
-    this.tracer = tracer;
-    for (const channel of this.channels) if (channel) tracer.channelTrack(channel.index, false);
-    this.kernel.watchDeliveries((from, to) => {
-      const a = this.tasks.atPage(from);
-      const b = this.tasks.atPage(to);
-      if (a && b) tracer.flow(a.tid, b.tid);
-    });
+    this.tracer = Tracer.attach(this.kernel, this.channels, this.tasks);
   }
 
   /** The trace recorded so far, as Chrome trace JSON; null when not tracing. */
@@ -116,6 +113,11 @@ export class KernelLoop {
     this.channels[channel.index] = channel;
     this.writers[channel.index] = responseWriter(channel);
     this.readers[channel.index] = new RequestReader(channel);
+  }
+
+  /** Makes the run controlled: one task runs its own code at a time, in the schedule's order. Before init is launched. */
+  control(options: ControlOptions): void {
+    this.controlled = new ControlledMode(this.kernel, this, options);
   }
 
   /** Names init's Task: its exit ends the system's run (see Outlet.exit). */
@@ -184,6 +186,7 @@ export class KernelLoop {
     }
     this.counts.frames += frames;
     this.applyEffects();
+    this.controlled?.decide();
     this.publish();
     if (this.tracer && frames > 0) {
       this.tracer.pass(start, frames, this.dirty);
@@ -205,6 +208,17 @@ export class KernelLoop {
     if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) return;
     if (entry.killed || entry.exited) return this.answer(channel, tid, seq, Status.Killed, undefined);
     if (entry.channel === -1) entry.channel = channel;
+    if (this.controlled) {
+      keepRequest(request); // parked until the schedule picks it
+      this.waitIn(entry, seq);
+      this.controlled.park(entry, seq, request);
+      return;
+    }
+    this.perform(entry, seq, request);
+  };
+
+  /** Decides a call in the core: answered now (true), or the task blocks in it. */
+  perform(entry: TaskEntry, seq: number, request: unknown): boolean {
     if (entry.page === this.initPage && isExit(request)) this.beforeInitExits();
     const start = this.tracer?.now() ?? 0;
     const result = this.kernel.invoke(entry.page, request);
@@ -215,12 +229,27 @@ export class KernelLoop {
       entry.traceRequest = request;
     } else {
       this.tracer?.call(entry.tid, start, request, result.errno);
+      this.waitIn(entry, -1);
       this.reply(entry, seq, result);
     }
     // At once, not after the pass: a call can end or kill a task (even this
     // one), and the next frame of the same drain must already know.
     if (this.kernel.hasEffects()) this.applyEffects();
-  };
+    return result !== null;
+  }
+
+  /** Writes the answer of the call a task is blocked in. */
+  resume(entry: TaskEntry, result: SyscallResult): void {
+    const seq = entry.seq;
+    this.waitIn(entry, -1);
+    this.tracer?.call(entry.tid, entry.traceStart, entry.traceRequest, result.errno);
+    this.reply(entry, seq, result);
+  }
+
+  /** Ends a controlled run that failed, as if init had exited with the failure. */
+  fail(fault: Fault, deadlocked?: DeadlockedTask[]): void {
+    this.outlet.exit({ code: 1, fault, schedule: this.controlled?.record(), deadlocked });
+  }
 
   /** Records the call a task is blocked in (`seq`, or -1 for none), and its thread's count of blocked calls. */
   private waitIn(entry: TaskEntry, seq: number): void {
@@ -263,10 +292,8 @@ export class KernelLoop {
       case 'answer': {
         const entry = this.tasks.atPage(effect.task);
         if (entry && entry.seq >= 0) {
-          const seq = entry.seq;
-          this.waitIn(entry, -1);
-          this.tracer?.call(entry.tid, entry.traceStart, entry.traceRequest, effect.result.errno);
-          this.reply(entry, seq, effect.result);
+          if (this.controlled) this.controlled.hold(entry, effect.result);
+          else this.resume(entry, effect.result);
         }
         return;
       }
@@ -288,9 +315,11 @@ export class KernelLoop {
           entry.exited = true;
           this.waitIn(entry, -1);
           this.tasks.leavePage(entry);
+          this.controlled?.gone(entry);
         }
         if (effect.task === this.initPage) {
-          this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot });
+          this.controlled?.finish();
+          this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot, schedule: this.controlled?.record() });
         } else if (effect.fault && !effect.heard) {
           this.outlet.unheard(address, effect.fault);
         }
@@ -302,6 +331,7 @@ export class KernelLoop {
   /** Starts the program of a task the core has made ready. */
   launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
     const entry = this.tasks.add(page, thread);
+    this.controlled?.launched(entry);
     this.tracer?.taskTrack(entry.tid, entry.address, thread);
     const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
     if (thread === 'dedicated') {
@@ -326,9 +356,11 @@ export class KernelLoop {
       if (entry.page === this.initPage) this.beforeInitExits();
       this.kernel.invoke(entry.page, { op: Op.Exit, code: 1, fault });
       this.applyEffects();
-      this.publish();
     }
     this.tasks.drop(entry);
+    this.controlled?.gone(entry);
+    this.controlled?.decide();
+    this.publish();
     if (entry.thread === 'dedicated' && entry.channel >= 0) {
       this.channels[entry.channel] = undefined;
       this.writers[entry.channel] = undefined;
@@ -343,6 +375,7 @@ export class KernelLoop {
     this.counts.killed++;
     entry.killed = true;
     this.tasks.leavePage(entry);
+    this.controlled?.gone(entry);
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
     this.waitIn(entry, -1);
     this.launcher.killed(entry.tid, entry.address);

@@ -5,6 +5,9 @@
 // Times are the kernel thread's clock, in microseconds.
 
 import { errnoName, opName } from '../../abi.ts';
+import type { Channel } from '../../ipc/channel.ts';
+import type { Kernel } from '../kernel.ts';
+import type { TaskEntries } from './task-entries.ts';
 
 interface TraceEvent {
   name: string;
@@ -35,6 +38,18 @@ export class Tracer {
 
   constructor() {
     this.meta(KERNEL_TRACK, 'kernel thread');
+  }
+
+  /** A tracer of the kernel loop that owns `channels` and `tasks`: a track per channel, and a flow per message. */
+  static attach(kernel: Kernel, channels: ReadonlyArray<Channel | undefined>, tasks: TaskEntries): Tracer {
+    const tracer = new Tracer();
+    for (const channel of channels) if (channel) tracer.channelTrack(channel.index, false);
+    kernel.watchDeliveries((from, to) => {
+      const a = tasks.atPage(from);
+      const b = tasks.atPage(to);
+      if (a && b) tracer.flow(a.tid, b.tid);
+    });
+    return tracer;
   }
 
   now(): number {

@@ -1,0 +1,174 @@
+// Controlled mode (docs/explore.md): the kernel loop lets one task run its
+// own code at a time. A call that arrives is parked, not decided; an answer
+// for a blocked task is held, not written. Once no task runs (each has
+// parked its next call, is blocked, or has ended), the schedule picks one of
+// the tasks that can go on: one with a parked call (decided now) or one with
+// a held answer (written now). Then that task runs until its next call. The
+// order of every decision is the schedule's, whatever the threads' timing,
+// so a run is a function of its programs, argv and recorded decisions.
+//
+// A run fails on a replay that no longer fits (Divergence), a check()
+// violation or deadlock found every `checkEvery` steps, or a stall: no task
+// runs and none can go on while some are blocked (a global deadlock).
+
+import { opName } from '../../abi.ts';
+import type { Fault } from '../../ipc/protocol.ts';
+import type { Kernel, SyscallResult } from '../kernel.ts';
+import type { DeadlockedTask } from '../deadlock.ts';
+import { type Decision, Divergence, Schedule, type ScheduleOptions } from './schedule.ts';
+import type { TaskEntry } from './task-entries.ts';
+
+/** What controlled mode asks of the kernel loop. */
+export interface Stepper {
+  /** Decides a parked call in the core; true when it was answered (the task then runs on). */
+  perform(entry: TaskEntry, seq: number, request: unknown): boolean;
+  /** Writes a held answer: the task runs on. */
+  resume(entry: TaskEntry, result: SyscallResult): void;
+  /** Ends the run with a failure. */
+  fail(fault: Fault, deadlocked?: DeadlockedTask[]): void;
+}
+
+export interface ControlOptions extends ScheduleOptions {
+  /** Run check() and look for deadlocks every this many steps (0: only when the run stalls). */
+  checkEvery?: number;
+}
+
+/** A controlled run's schedule as it is recorded: enough to replay it. */
+export interface ScheduleRecord {
+  seed: number;
+  strategy: ScheduleOptions['strategy'];
+  depth?: number;
+  steps: number;
+  decisions: Decision[];
+  /** The address of each task, by launch order (the `task` of a decision). */
+  tasks: number[];
+}
+
+function opOf(request: unknown): string {
+  const op = typeof request === 'object' && request !== null ? (request as { op?: unknown }).op : undefined;
+  return typeof op === 'number' ? (opName(op) ?? `op ${op}`) : 'a malformed call';
+}
+
+export class ControlledMode {
+  readonly schedule: Schedule;
+  private readonly running = new Set<TaskEntry>();
+  private readonly parked = new Map<TaskEntry, { seq: number; request: unknown; op: string }>();
+  private readonly held = new Map<TaskEntry, { result: SyscallResult; op: string }>();
+  /** The op of the call each blocked task is in, for the name of its answer. */
+  private readonly blockedIn = new Map<TaskEntry, string>();
+  private readonly byOrdinal: TaskEntry[] = [];
+  private ended = false;
+  private deciding = false;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly stepper: Stepper,
+    private readonly options: ControlOptions,
+  ) {
+    this.schedule = new Schedule(options);
+  }
+
+  /** A task was launched: it runs its own code until its first call. */
+  launched(entry: TaskEntry): void {
+    this.byOrdinal[entry.ordinal] = entry;
+    this.running.add(entry);
+  }
+
+  /** A task's call arrived: it waits to be picked. */
+  park(entry: TaskEntry, seq: number, request: unknown): void {
+    this.running.delete(entry);
+    this.parked.set(entry, { seq, request, op: opOf(request) });
+  }
+
+  /** An answer came for a blocked task: it waits to be picked. */
+  hold(entry: TaskEntry, result: SyscallResult): void {
+    this.held.set(entry, { result, op: `${this.blockedIn.get(entry) ?? 'call'} answered` });
+    this.blockedIn.delete(entry);
+  }
+
+  /** A task ended or was killed: it takes no more part. */
+  gone(entry: TaskEntry): void {
+    this.running.delete(entry);
+    this.parked.delete(entry);
+    this.held.delete(entry);
+    this.blockedIn.delete(entry);
+  }
+
+  /** Init has exited: the run is over, and nothing more is decided. */
+  finish(): void {
+    this.ended = true;
+  }
+
+  record(): ScheduleRecord {
+    const { seed, strategy, depth } = this.options;
+    return { seed, strategy, ...(strategy === 'pct' ? { depth: depth ?? 3 } : {}), steps: this.schedule.steps, decisions: [...this.schedule.decisions], tasks: this.byOrdinal.map((e) => e.address) };
+  }
+
+  /** Takes steps while no task runs. */
+  decide(): void {
+    if (this.deciding) return;
+    this.deciding = true;
+    try {
+      while (!this.ended && this.running.size === 0) {
+        const enabled = this.enabled();
+        if (enabled.length === 0) return this.stalled();
+        let ordinal: number;
+        try {
+          ordinal = this.schedule.pick(enabled.map((e) => ({ task: e.ordinal, op: this.nextOp(e) }))).task;
+        } catch (error) {
+          if (!(error instanceof Divergence)) throw error;
+          return this.fail({ name: 'Divergence', message: error.message });
+        }
+        this.step(this.byOrdinal[ordinal]);
+        const every = this.options.checkEvery ?? 0;
+        if (every > 0 && this.schedule.steps % every === 0) this.checkNow();
+      }
+    } finally {
+      this.deciding = false;
+    }
+  }
+
+  private step(entry: TaskEntry): void {
+    this.running.add(entry);
+    const answer = this.held.get(entry);
+    if (answer) {
+      this.held.delete(entry);
+      this.stepper.resume(entry, answer.result);
+      return;
+    }
+    const call = this.parked.get(entry) as { seq: number; request: unknown; op: string };
+    this.parked.delete(entry);
+    const answered = this.stepper.perform(entry, call.seq, call.request);
+    // Blocked, unless the call ended the task (gone() has forgotten it then).
+    if (!answered && this.running.delete(entry)) this.blockedIn.set(entry, call.op);
+  }
+
+  private nextOp(entry: TaskEntry): string {
+    return this.held.get(entry)?.op ?? this.parked.get(entry)?.op ?? '?';
+  }
+
+  /** The tasks that can go on, in launch order. */
+  private enabled(): TaskEntry[] {
+    return this.byOrdinal.filter((e) => e !== undefined && (this.parked.has(e) || this.held.has(e)));
+  }
+
+  private checkNow(): void {
+    const violations = this.kernel.check();
+    if (violations.length > 0) return this.fail({ name: 'InvariantViolation', message: `check() failed at step ${this.schedule.steps}: ${violations.join('; ')}` });
+    const deadlocked = this.kernel.deadlocks();
+    if (deadlocked.length > 0) this.fail({ name: 'Deadlock', message: `${deadlocked.length} tasks are deadlocked at step ${this.schedule.steps}` }, deadlocked);
+  }
+
+  private stalled(): void {
+    const deadlocked = this.kernel.deadlocks();
+    const at = `at step ${this.schedule.steps}`;
+    if (deadlocked.length > 0) this.fail({ name: 'Deadlock', message: `no task can go on ${at}: ${deadlocked.length === 1 ? 'a task is' : `${deadlocked.length} tasks are`} deadlocked` }, deadlocked);
+    else this.fail({ name: 'Stalled', message: `no task can go on ${at}, and none is blocked` });
+  }
+
+  private fail(fault: Fault, deadlocked?: DeadlockedTask[]): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stepper.fail(fault, deadlocked);
+  }
+}
