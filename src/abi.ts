@@ -253,3 +253,24 @@ export interface BootInfo {
   free: { start: number; end: number };
   pageSize: number;
 }
+
+/**
+ * The seeded generator of controlled mode (mulberry32: 32-bit state, uniform
+ * in [0, 1)), shared by the kernel's schedule and a task's sys.random(), so
+ * that a seed names the same stream everywhere.
+ */
+export function randomSource(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The seed of a task's own random stream in a controlled run: from the run's seed and the task's launch order. */
+export function taskSeed(seed: number, ordinal: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(ordinal + 1, 0xc2b2ae35)) >>> 0;
+}

@@ -24,6 +24,8 @@ export interface TaskJob {
   placement?: SharedArrayBuffer;
   /** Init: its return value is wanted by the host. */
   init: boolean;
+  /** In a controlled run: the seed of the task's sys.random() stream (its clock is then virtual too). */
+  seed?: number;
 }
 
 /** Starts task programs on threads (piscina pool and dedicated Workers). */

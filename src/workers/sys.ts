@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { isWord, RequestArgs } from '../ipc/regs.ts';
 import type { Received, Requests, Results } from '../ipc/syscalls.ts';
-import { Errno, type Identity, KernelError, Op } from '../abi.ts';
+import { Errno, type Identity, KernelError, Op, randomSource } from '../abi.ts';
 import type { ThreadRuntime } from './runtime.ts';
 
 export type CAddr = number;
@@ -94,13 +94,41 @@ export class Sys {
     readonly tid: number,
     /** The URL of this task's program: relative program paths given to start resolve against it. */
     readonly program: string,
-  ) {}
+    /** In a controlled run, the seed of random(); now() is then virtual. */
+    seed?: number,
+  ) {
+    this.stream = seed === undefined ? Math.random : randomSource(seed);
+    this.controlled = seed !== undefined;
+  }
+
+  private readonly stream: () => number;
+  private readonly controlled: boolean;
+  /** System calls made so far: the virtual clock of a controlled run, in milliseconds. */
+  private calls = 0;
+
+  /**
+   * A number in [0, 1): in a controlled run from the task's own seeded
+   * stream, so a replay gives the same numbers; otherwise Math.random().
+   */
+  random(): number {
+    return this.stream();
+  }
+
+  /**
+   * Milliseconds, for timing: performance.now(), or in a controlled run a
+   * virtual clock that advances 1 ms with each system call the task makes,
+   * so that code reading the time replays too.
+   */
+  now(): number {
+    return this.controlled ? this.calls : performance.now();
+  }
 
   /** The register words of this task's calls, reused (one call is written at a time). */
   private readonly args = new RequestArgs();
 
   /** A call as a tagged frame: its fields as given, for the kernel to check. */
   private request<O extends keyof Requests & keyof Results>(op: O, fields: Requests[O]): Promise<Results[O]> {
+    this.calls++;
     return this.runtime.call(this.tid, { ...fields, op }) as Promise<Results[O]>;
   }
 
@@ -114,7 +142,9 @@ export class Sys {
     } catch (error) {
       return Promise.reject(error); // a getter of the message threw: the call fails as an async one would
     }
-    return this.runtime.callRegs(this.tid, op, cap, this.args) as Promise<Results[O]> | null;
+    const call = this.runtime.callRegs(this.tid, op, cap, this.args) as Promise<Results[O]> | null;
+    if (call !== null) this.calls++;
+    return call;
   }
 
   /**
@@ -126,6 +156,7 @@ export class Sys {
     let regs: Promise<unknown> | null = null;
     try {
       if (isWord(cap) && this.args.takeFields(op, fields, encodeText)) regs = this.runtime.callRegs(this.tid, op, cap, this.args);
+      if (regs !== null) this.calls++;
     } catch (error) {
       return Promise.reject(error); // a getter of an argument threw: the call fails as an async one would
     }

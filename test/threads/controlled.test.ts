@@ -79,6 +79,23 @@ describe('controlled mode', () => {
     expect(found[1].holders).toEqual([a, b]);
   }, 60_000);
 
+  it('sys.random() is a seeded stream of the task and sys.now() a virtual clock, both replayed', async () => {
+    type Dice = { r: number[]; elapsed: number };
+    const a = (await run('controlled/dice-init.ts', { seed: 5 })).value as Dice;
+    const b = (await run('controlled/dice-init.ts', { seed: 5 })).value as Dice;
+    const c = (await run('controlled/dice-init.ts', { seed: 6 })).value as Dice;
+    expect(b).toEqual(a);
+    expect(c.r).not.toEqual(a.r);
+    expect(a.elapsed).toBe(2); // a millisecond per system call
+    for (const x of [...a.r, ...c.r]) expect(x >= 0 && x < 1).toBe(true);
+    const system = await boot({ init: fixture('controlled/dice-init.ts'), threads: 1 });
+    const free = (await system.exited).value as Dice;
+    await system.shutdown();
+    expect(free.r.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(free.elapsed).toBeGreaterThan(0);
+    expect(Number.isInteger(free.elapsed)).toBe(false); // the real clock, in fractions of a millisecond
+  }, 60_000);
+
   it('refuses a schedule it cannot follow, readably', async () => {
     const init = fixture('exit-code.ts');
     for (const [schedule, message] of [

@@ -11,7 +11,7 @@
 // violation or deadlock found every `checkEvery` steps, or a stall: no task
 // runs and none can go on while some are blocked (a global deadlock).
 
-import { opName } from '../../abi.ts';
+import { opName, taskSeed } from '../../abi.ts';
 import type { Fault } from '../../ipc/protocol.ts';
 import type { Kernel, SyscallResult } from '../kernel.ts';
 import type { DeadlockedTask } from '../deadlock.ts';
@@ -84,6 +84,11 @@ export class ControlledMode {
   hold(entry: TaskEntry, result: SyscallResult): void {
     this.held.set(entry, { result, op: `${this.blockedIn.get(entry) ?? 'call'} answered` });
     this.blockedIn.delete(entry);
+  }
+
+  /** The seed of the task's sys.random() stream. */
+  taskSeed(entry: TaskEntry): number {
+    return taskSeed(this.options.seed, entry.ordinal);
   }
 
   /** A task ended or was killed: it takes no more part. */

@@ -333,7 +333,7 @@ export class KernelLoop implements Stepper {
     const entry = this.tasks.add(page, thread);
     this.controlled?.launched(entry);
     this.tracer?.taskTrack(entry.tid, entry.address, thread);
-    const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage };
+    const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage, seed: this.controlled?.taskSeed(entry) };
     if (thread === 'dedicated') {
       const index = this.freeChannels.pop();
       if (index === undefined) {

@@ -13,6 +13,8 @@
 // - replay: follows a recorded schedule, and says where a run stops
 //   following it.
 
+import { randomSource } from '../../abi.ts';
+
 /** One decision: at `step`, the task with launch order `task` went on with `op`. */
 export interface Decision {
   step: number;
@@ -37,18 +39,6 @@ export interface ScheduleOptions {
 export interface Enabled {
   task: number;
   op: string;
-}
-
-/** A small seeded generator (mulberry32): 32-bit state, uniform in [0, 1). */
-export function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Why a replay cannot go on: the run did something the recording did not. */
