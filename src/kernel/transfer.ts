@@ -74,9 +74,10 @@ export interface TransferPlan {
 
 /**
  * Checks a transfer at the rendezvous, against the state now: the sender's
- * caps must still be there (EBADF), the receiver must have offered enough
- * slots (ENOSPC) that are still Null (EEXIST, the receiver's fault), and the
- * copies must not take an object past 256 references (ERANGE).
+ * caps must still be there (EBADF) and not be Reply caps (ENOTSUP), the
+ * receiver must have offered enough slots (ENOSPC) that are still Null
+ * (EEXIST, the receiver's fault), and the copies must not take an object
+ * past 256 references (ERANGE).
  */
 export function planTransfer(
   core: Core,
@@ -84,11 +85,19 @@ export function planTransfer(
   attached: Attached[],
   landing: number[],
 ): TransferPlan | { failure: Failure; receiverAtFault: boolean } {
-  if (attached.length === 0) return { from: [], moves: [], to: [] };
   const from: number[] = [];
   for (const a of attached) {
     const s = lookup(core, sender, a.caddr);
+    // A sender's caps are decoded just before it meets a waiting receiver, so
+    // they can only be gone (or be a Reply) for a queued sender met by recv,
+    // which fails the sender whatever receiverAtFault says.
+    // Stryker disable next-line BooleanLiteral: receiverAtFault is not read on the only path that reaches here
     if (s === 0 || core.slots.type(s) === ObjectType.Null) return { failure: Errno.EBADF, receiverAtFault: false };
+    // While the sender waited, a Reply cap may have been moved into the slot
+    // it attached: a Reply cap is never transferred (it is one-shot and
+    // counts no reference, so a copy would duplicate it and leak a count).
+    // Stryker disable next-line BooleanLiteral: as above, receiverAtFault is not read here
+    if (core.slots.type(s) === ObjectType.Reply) return { failure: Errno.ENOTSUP, receiverAtFault: false };
     from.push(s);
   }
   if (landing.length < attached.length) return { failure: Errno.ENOSPC, receiverAtFault: false };
@@ -100,11 +109,11 @@ export function planTransfer(
     const object = core.slots.object(from[i]);
     gained.set(object, (gained.get(object) ?? 0) + 1);
   });
-  for (let i = 0; i < from.length; i++) {
-    const type = core.slots.type(from[i]);
-    const object = core.slots.object(from[i]);
-    const n = gained.get(object) ?? 0;
-    if (n > 0 && core.life.refs(type, object) + n > MAX_REFERENCES) return { failure: Errno.ERANGE, receiverAtFault: false };
+  for (const s of from) {
+    const type = core.slots.type(s);
+    const object = core.slots.object(s);
+    // A count never exceeds the limit, so an object gaining nothing passes.
+    if (core.life.refs(type, object) + (gained.get(object) ?? 0) > MAX_REFERENCES) return { failure: Errno.ERANGE, receiverAtFault: false };
   }
   return { from, moves: attached.map((a) => a.move), to };
 }
