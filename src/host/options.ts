@@ -30,7 +30,7 @@ export interface BootOptions {
    * time, and the order of every step comes from the strategy and the seed,
    * or from recorded decisions to replay. ExitStatus.schedule records it.
    */
-  schedule?: ControlOptions;
+  schedule?: Partial<ControlOptions>;
 }
 
 export interface BootConfig {
