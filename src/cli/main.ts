@@ -15,6 +15,11 @@ commands:
       --format text|map|dot|mermaid
   stress                           the capability-handoff stress workload, with injected faults
       --tasks N --seconds S --seed X --faults kill,throw,destroy-endpoint
+  explore <init-module> [-- argv...]
+                                   controlled runs with derived seeds until one fails; shrinks it
+      --runs N --seed S --strategy random|pct --depth D --check-every K --keep-going --out FILE
+  replay <schedule.json>           replays a failing schedule that explore wrote, exactly
+      --trace FILE
   bench [ids...]                   the benchmark suite, with raw baselines measured in the same run
       --quick --json
 
@@ -28,6 +33,8 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.ts')).benchCommand,
   inspect: async () => (await import('./inspect.ts')).inspectCommand,
   stress: async () => (await import('./stress.ts')).stressCommand,
+  explore: async () => (await import('./explore.ts')).exploreCommand,
+  replay: async () => (await import('./explore.ts')).replayCommand,
 };
 
 /** This package's version, from the package.json above this module. */

@@ -134,19 +134,19 @@ export function checkOptions(options: unknown): BootConfig {
   return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined, schedule };
 }
 
-const STRATEGIES = ['random', 'pct', 'replay'];
+const STRATEGIES = ['random', 'pct', 'replay', 'guided'];
 const isCount = (v: unknown, least: number) => typeof v === 'number' && Number.isInteger(v) && v >= least && v <= 0xffffffff;
 
 /** Checks the `schedule` option: { seed, strategy, depth?, steps?, checkEvery?, decisions? }. */
 function checkSchedule(value: unknown): ControlOptions {
-  const usage = "'schedule' must be { seed, strategy: 'random' | 'pct' | 'replay', depth?, steps?, checkEvery?, decisions? }";
+  const usage = "'schedule' must be { seed, strategy: 'random' | 'pct' | 'replay' | 'guided', depth?, steps?, checkEvery?, decisions? }";
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BootError(`${usage}, got ${shown(value)}`);
   const s = value as Record<string, unknown>;
   for (const key of Object.keys(s)) {
     if (!['seed', 'strategy', 'depth', 'steps', 'checkEvery', 'decisions'].includes(key)) throw new BootError(`${usage}; unknown key '${key}'`);
   }
   const strategy = s.strategy ?? 'random';
-  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new BootError(`'schedule.strategy' must be 'random', 'pct' or 'replay', got ${shown(strategy)}`);
+  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new BootError(`'schedule.strategy' must be 'random', 'pct', 'replay' or 'guided', got ${shown(strategy)}`);
   const seed = s.seed ?? 0;
   if (!isCount(seed, 0)) throw new BootError(`'schedule.seed' must be a whole number from 0 to 4294967295, got ${shown(seed)}`);
   for (const key of ['depth', 'steps'] as const) {
@@ -158,9 +158,10 @@ function checkSchedule(value: unknown): ControlOptions {
     const r = d as Record<string, unknown>;
     return typeof d === 'object' && d !== null && r.step === i && isCount(r.task, 0) && typeof r.op === 'string';
   };
-  if (strategy === 'replay' && (!Array.isArray(decisions) || !decisions.every(isDecision))) {
-    throw new BootError("'schedule.decisions' must be the recorded decisions to replay: [{ step: 0, task, op }, { step: 1, ... }, ...]");
+  const follows = strategy === 'replay' || strategy === 'guided';
+  if (follows && (!Array.isArray(decisions) || !decisions.every(isDecision))) {
+    throw new BootError("'schedule.decisions' must be the recorded decisions to follow: [{ step: 0, task, op }, { step: 1, ... }, ...]");
   }
-  if (strategy !== 'replay' && decisions !== undefined) throw new BootError("'schedule.decisions' is only for strategy 'replay'");
+  if (!follows && decisions !== undefined) throw new BootError("'schedule.decisions' is only for strategies 'replay' and 'guided'");
   return { ...(s as object), seed, strategy } as ControlOptions;
 }

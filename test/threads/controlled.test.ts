@@ -100,11 +100,11 @@ describe('controlled mode', () => {
     const init = fixture('exit-code.ts');
     for (const [schedule, message] of [
       [{ seed: -1 }, /'schedule.seed' must be a whole number from 0 to 4294967295, got -1/],
-      [{ strategy: 'fair' }, /'schedule.strategy' must be 'random', 'pct' or 'replay', got 'fair'/],
+      [{ strategy: 'fair' }, /'schedule.strategy' must be 'random', 'pct', 'replay' or 'guided', got 'fair'/],
       [{ strategy: 'pct', depth: 0 }, /'schedule.depth' must be a whole number of at least 1, got 0/],
-      [{ strategy: 'replay' }, /'schedule.decisions' must be the recorded decisions to replay/],
+      [{ strategy: 'replay' }, /'schedule.decisions' must be the recorded decisions to follow/],
       [{ strategy: 'replay', decisions: [{ step: 1, task: 0, op: 'Send' }] }, /'schedule.decisions' must be the recorded decisions/],
-      [{ decisions: [] }, /'schedule.decisions' is only for strategy 'replay'/],
+      [{ decisions: [] }, /'schedule.decisions' is only for strategies 'replay' and 'guided'/],
       [{ seed: 1, speed: 2 }, /unknown key 'speed'/],
       ['fast', /'schedule' must be \{ seed, strategy/],
     ] as const) {

@@ -11,7 +11,7 @@
 // violation or deadlock found every `checkEvery` steps, or a stall: no task
 // runs and none can go on while some are blocked (a global deadlock).
 
-import { opName, taskSeed } from '../../abi.ts';
+import { errnoName, opName, taskSeed } from '../../abi.ts';
 import type { Fault } from '../../ipc/protocol.ts';
 import type { Kernel, SyscallResult } from '../kernel.ts';
 import type { DeadlockedTask } from '../deadlock.ts';
@@ -20,8 +20,8 @@ import type { TaskEntry } from './task-entries.ts';
 
 /** What controlled mode asks of the kernel loop. */
 export interface Stepper {
-  /** Decides a parked call in the core; true when it was answered (the task then runs on). */
-  perform(entry: TaskEntry, seq: number, request: unknown): boolean;
+  /** Decides a parked call in the core: its answer (the task then runs on), or null when it blocks. */
+  perform(entry: TaskEntry, seq: number, request: unknown): SyscallResult | null;
   /** Writes a held answer: the task runs on. */
   resume(entry: TaskEntry, result: SyscallResult): void;
   /** Ends the run with a failure. */
@@ -42,6 +42,10 @@ export interface ScheduleRecord {
   decisions: Decision[];
   /** The address of each task, by launch order (the `task` of a decision). */
   tasks: number[];
+}
+
+function resultText(result: SyscallResult): string {
+  return result.errno === 0 ? 'OK' : (errnoName(result.errno) ?? `errno ${result.errno}`);
 }
 
 function opOf(request: unknown): string {
@@ -138,14 +142,16 @@ export class ControlledMode {
     const answer = this.held.get(entry);
     if (answer) {
       this.held.delete(entry);
+      this.schedule.result(resultText(answer.result));
       this.stepper.resume(entry, answer.result);
       return;
     }
     const call = this.parked.get(entry) as { seq: number; request: unknown; op: string };
     this.parked.delete(entry);
-    const answered = this.stepper.perform(entry, call.seq, call.request);
+    const result = this.stepper.perform(entry, call.seq, call.request);
+    this.schedule.result(result === null ? 'blocked' : resultText(result));
     // Blocked, unless the call ended the task (gone() has forgotten it then).
-    if (!answered && this.running.delete(entry)) this.blockedIn.set(entry, call.op);
+    if (result === null && this.running.delete(entry)) this.blockedIn.set(entry, call.op);
   }
 
   private nextOp(entry: TaskEntry): string {

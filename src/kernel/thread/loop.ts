@@ -217,8 +217,8 @@ export class KernelLoop implements Stepper {
     this.perform(entry, seq, request);
   };
 
-  /** Decides a call in the core: answered now (true), or the task blocks in it. */
-  perform(entry: TaskEntry, seq: number, request: unknown): boolean {
+  /** Decides a call in the core: its answer now, or null when the task blocks in it. */
+  perform(entry: TaskEntry, seq: number, request: unknown): SyscallResult | null {
     if (entry.page === this.initPage && isExit(request)) this.beforeInitExits();
     const start = this.tracer?.now() ?? 0;
     const result = this.kernel.invoke(entry.page, request);
@@ -235,7 +235,7 @@ export class KernelLoop implements Stepper {
     // At once, not after the pass: a call can end or kill a task (even this
     // one), and the next frame of the same drain must already know.
     if (this.kernel.hasEffects()) this.applyEffects();
-    return result !== null;
+    return result;
   }
 
   /** Writes the answer of the call a task is blocked in. */

@@ -12,6 +12,12 @@
 //   at least 1 / (n * k^(d-1)).
 // - replay: follows a recorded schedule, and says where a run stops
 //   following it.
+// - guided: follows recorded decisions where they still fit (the task can
+//   go on), and makes the default choice elsewhere and after their end.
+//   Shrinking (src/host/explore.ts) tries edited schedules this way.
+//
+// The default choice lets the task that went last go on if it can, else
+// the first task in launch order that can: it never preempts.
 
 import { randomSource } from '../../abi.ts';
 
@@ -20,9 +26,13 @@ export interface Decision {
   step: number;
   task: number;
   op: string;
+  /** Set when the task that went last could have gone on, but another was picked. */
+  preempt?: true;
+  /** What the step gave the task: an errno name, 'OK', or 'blocked'. */
+  result?: string;
 }
 
-export type Strategy = 'random' | 'pct' | 'replay';
+export type Strategy = 'random' | 'pct' | 'replay' | 'guided';
 
 export interface ScheduleOptions {
   seed: number;
@@ -31,7 +41,7 @@ export interface ScheduleOptions {
   depth?: number;
   /** pct: the number of steps over which its change points fall (default 1000). */
   steps?: number;
-  /** replay: the decisions to follow. */
+  /** replay and guided: the decisions to follow. */
   decisions?: Decision[];
 }
 
@@ -81,8 +91,23 @@ export class Schedule {
   pick(enabled: Enabled[]): Enabled {
     const step = this.decisions.length;
     const chosen = this.choose(step, enabled);
-    this.decisions.push({ step, task: chosen.task, op: chosen.op });
+    const last = this.decisions.at(-1)?.task;
+    const decision: Decision = { step, task: chosen.task, op: chosen.op };
+    if (last !== undefined && chosen.task !== last && enabled.some((e) => e.task === last)) decision.preempt = true;
+    this.decisions.push(decision);
     return chosen;
+  }
+
+  /** Notes what the last step gave its task. */
+  result(text: string): void {
+    const last = this.decisions.at(-1);
+    if (last) last.result = text;
+  }
+
+  /** The choice that never preempts: the task that went last if it can go on, else the first that can. */
+  private byDefault(enabled: Enabled[]): Enabled {
+    const last = this.decisions.at(-1)?.task;
+    return enabled.find((e) => e.task === last) ?? enabled[0];
   }
 
   private choose(step: number, enabled: Enabled[]): Enabled {
@@ -97,6 +122,10 @@ export class Schedule {
         const found = enabled.find((e) => e.task === expected.task);
         if (!found || found.op !== expected.op) throw new Divergence(step, expected, enabled);
         return found;
+      }
+      case 'guided': {
+        const wanted = this.options.decisions?.[step]?.task;
+        return enabled.find((e) => e.task === wanted) ?? this.byDefault(enabled);
       }
     }
   }
