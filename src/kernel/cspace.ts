@@ -66,8 +66,13 @@ export function resolveDest(core: Core, task: number, dest: unknown): Destinatio
   if (typeof dest === 'object' && dest !== null) {
     const { cspace: via, slot } = dest as { cspace?: unknown; slot?: unknown };
     const s = lookup(core, task, via);
-    // Stryker disable next-line ConditionalExpression: slot 0 is the root area's header, whose first byte (0x41, of the magic) is no CSpace type, so the type check refuses it too
-    if (s === 0 || core.slots.type(s) !== ObjectType.CSpace) return Errno.EBADF;
+    if (
+      core.slots.type(s) !== ObjectType.CSpace ||
+      // Stryker disable next-line ConditionalExpression: slot 0 (no slot) is in the root area's header, whose first byte (0x41, of the magic) is no CSpace type, so the check above refuses it too
+      s === 0
+    ) {
+      return Errno.EBADF;
+    }
     if ((core.slots.rights(s) & Rights.WRITE) === 0) return Errno.EPERM;
     const cspace = core.slots.object(s);
     if (!isIndex(slot, slotCount(core, cspace))) return Errno.EBADF;
