@@ -148,8 +148,10 @@ export class ControlledMode {
     }
     const call = this.parked.get(entry) as { seq: number; request: unknown; op: string };
     this.parked.delete(entry);
+    // An exit is over before perform returns: the run may be recorded in it.
+    if (call.op === 'Exit') this.schedule.result('exited');
     const result = this.stepper.perform(entry, call.seq, call.request);
-    this.schedule.result(result === null ? 'blocked' : resultText(result));
+    if (call.op !== 'Exit') this.schedule.result(result === null ? 'blocked' : resultText(result));
     // Blocked, unless the call ended the task (gone() has forgotten it then).
     if (result === null && this.running.delete(entry)) this.blockedIn.set(entry, call.op);
   }
