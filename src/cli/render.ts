@@ -152,11 +152,13 @@ export function renderMermaid(snap: Snapshot): string {
 
 /** A deadlock report, one line per task: what it waits in and on, and who alone could wake it. */
 export function renderDeadlocks(found: DeadlockedTask[]): string {
+  const names = (tasks: number[]) => tasks.map((t) => objectName('Task', t)).join(', ');
   return found
     .map((d) => {
-      const on = d.waiting === 'answer' ? 'the answer to its call' : `${objectName(d.object.type, d.object.phys)}${d.caddr === null ? '' : ` (caddr ${d.caddr})`}`;
-      const who = d.holders.length === 0 ? 'no task holds a way to wake it' : `only ${d.holders.map((t) => objectName('Task', t)).join(', ')} could wake it`;
-      return `  ${objectName('Task', d.task)}: ${d.waiting} waits on ${on}; ${who}\n`;
+      const task = objectName('Task', d.task);
+      if (d.waiting === 'answer') return `  ${task}: waits for the answer to its call; ${d.holders.length === 0 ? 'no task holds its Reply cap' : `only ${names(d.holders)} could answer it`}\n`;
+      const on = `${objectName(d.object.type, d.object.phys)}${d.caddr === null ? '' : ` (caddr ${d.caddr})`}`;
+      return `  ${task}: blocked in ${d.waiting} on ${on}; ${d.holders.length === 0 ? 'no task holds a cap to it' : `only ${names(d.holders)} could wake it`}\n`;
     })
     .join('');
 }

@@ -69,7 +69,7 @@ describe('caduceus run, how it ends', () => {
     expect(r.stdout).toBe('idle\n');
     // A no-progress warning may come first (the watch looks every 2 s); the report is exact.
     const report = r.stderr.slice(r.stderr.indexOf('caduceus run: init did not exit'));
-    expect(report).toMatch(/^caduceus run: init did not exit within 4s; stopping the system\n {2}(task_[0-9a-f]+): blocked in Recv on endpoint_[0-9a-f]+\ndeadlocked:\n {2}\1: recv waits on endpoint_[0-9a-f]+ \(caddr 20\); only \1 could wake it\n$/);
+    expect(report).toMatch(/^caduceus run: init did not exit within 4s; stopping the system\n {2}(task_[0-9a-f]+): blocked in Recv on endpoint_[0-9a-f]+\ndeadlocked:\n {2}\1: blocked in recv on endpoint_[0-9a-f]+ \(caddr 20\); only \1 could wake it\n$/);
   });
 
   it('warns when the system stops making progress with a task deadlocked', async () => {
@@ -84,7 +84,7 @@ describe('caduceus run, how it ends', () => {
     );
     child.kill('SIGINT');
     expect(await ended).toBe(130);
-    expect(stderr).toMatch(/^caduceus run: warning: no progress, and a task is deadlocked:\n {2}(task_[0-9a-f]+): recv waits on endpoint_[0-9a-f]+ \(caddr 20\); only \1 could wake it\ncaduceus run: interrupted\n$/);
+    expect(stderr).toMatch(/^caduceus run: warning: no progress, and a task is deadlocked:\n {2}(task_[0-9a-f]+): blocked in recv on endpoint_[0-9a-f]+ \(caddr 20\); only \1 could wake it\ncaduceus run: interrupted\n$/);
   });
 
   it('Ctrl-C says "interrupted" and exits 130, blaming no task', async () => {
