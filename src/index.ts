@@ -5,6 +5,7 @@ export { boot, type System, type ExitStatus, type SystemStats } from './host/boo
 export { BootError, type BootOptions } from './host/options.ts';
 export type { Snapshot } from './kernel/snapshot.ts';
 export type { DeadlockedTask } from './kernel/deadlock.ts';
+export { explore, type ExploreOptions, type ExploreResult, type Failure as ExploreFailure } from './host/explore.ts';
 export type { Message, Received, Dest, CAddr } from './workers/sys.ts';
 
 export * from './constants.ts';
