@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, PAGE_SIZE } from '../abi.ts';
-import type { ControlOptions } from '../kernel/thread/controlled.ts';
+import type { ControlOptions, ScheduleRecord } from '../kernel/thread/controlled.ts';
 
 export interface BootOptions {
   /** ES module of the init task (.ts or .js): a URL, or a path relative to the working directory. */
@@ -30,7 +30,10 @@ export interface BootOptions {
    * time, and the order of every step comes from the strategy and the seed,
    * or from recorded decisions to replay. ExitStatus.schedule records it.
    */
-  schedule?: Partial<ControlOptions>;
+  schedule?: Partial<ControlOptions> & {
+    /** For 'replay' or 'guided': a recorded schedule (ExitStatus.schedule), giving the decisions and the seed. */
+    schedule?: Pick<ScheduleRecord, 'seed' | 'decisions'>;
+  };
 }
 
 export interface BootConfig {
@@ -139,11 +142,17 @@ const isCount = (v: unknown, least: number) => typeof v === 'number' && Number.i
 
 /** Checks the `schedule` option: { seed, strategy, depth?, steps?, checkEvery?, decisions? }. */
 function checkSchedule(value: unknown): ControlOptions {
-  const usage = "'schedule' must be { seed, strategy: 'random' | 'pct' | 'replay' | 'guided', depth?, steps?, checkEvery?, decisions? }";
+  const usage = "'schedule' must be { seed, strategy: 'random' | 'pct' | 'replay' | 'guided', depth?, steps?, checkEvery?, decisions? or schedule? }";
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BootError(`${usage}, got ${shown(value)}`);
   const s = value as Record<string, unknown>;
   for (const key of Object.keys(s)) {
-    if (!['seed', 'strategy', 'depth', 'steps', 'checkEvery', 'decisions'].includes(key)) throw new BootError(`${usage}; unknown key '${key}'`);
+    if (!['seed', 'strategy', 'depth', 'steps', 'checkEvery', 'decisions', 'schedule'].includes(key)) throw new BootError(`${usage}; unknown key '${key}'`);
+  }
+  // A recorded schedule (ExitStatus.schedule, or a failure's) gives its decisions and its seed.
+  const recorded = s.schedule as { seed?: unknown; decisions?: unknown } | undefined;
+  if (recorded !== undefined) {
+    if (typeof recorded !== 'object' || recorded === null || s.decisions !== undefined) throw new BootError("'schedule.schedule' must be a recorded schedule (ExitStatus.schedule), given instead of 'decisions'");
+    return checkSchedule({ ...s, schedule: undefined, seed: s.seed ?? recorded.seed, decisions: recorded.decisions });
   }
   const strategy = s.strategy ?? 'random';
   if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new BootError(`'schedule.strategy' must be 'random', 'pct', 'replay' or 'guided', got ${shown(strategy)}`);
@@ -163,5 +172,6 @@ function checkSchedule(value: unknown): ControlOptions {
     throw new BootError("'schedule.decisions' must be the recorded decisions to follow: [{ step: 0, task, op }, { step: 1, ... }, ...]");
   }
   if (!follows && decisions !== undefined) throw new BootError("'schedule.decisions' is only for strategies 'replay' and 'guided'");
-  return { ...(s as object), seed, strategy } as ControlOptions;
+  const { schedule: _recorded, ...options } = s;
+  return { ...options, seed, strategy } as ControlOptions;
 }

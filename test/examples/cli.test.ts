@@ -123,7 +123,7 @@ describe('help and version', () => {
     expect(r.stdout).toBe(`${version}\n`);
   });
 
-  it.each(['run', 'inspect', 'stress', 'bench'])('%s --help prints its usage and exits 0', async (command) => {
+  it.each(['run', 'inspect', 'stress', 'explore', 'replay', 'bench'])('%s --help prints its usage and exits 0', async (command) => {
     const r = await caduceus(command, '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^usage: caduceus ${command}`));
@@ -132,7 +132,7 @@ describe('help and version', () => {
   it('the top-level usage names every command with its main flags', async () => {
     const r = await caduceus('--help');
     expect(r.code).toBe(0);
-    for (const text of ['run <init-module>', '--timeout D', 'inspect <snapshot.json', '--format', 'stress', '--faults', 'bench [ids...]', '--quick', '--version']) {
+    for (const text of ['run <init-module>', '--timeout D', 'inspect <snapshot.json', '--format', 'stress', '--faults', 'explore <init-module>', '--strategy random|pct', 'replay <schedule.json>', 'bench [ids...]', '--quick', '--version']) {
       expect(r.stdout).toContain(text);
     }
   });
