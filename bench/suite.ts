@@ -17,6 +17,7 @@ import { type BenchOptions, type BenchReport, formatTable, machineInfo } from '.
 import { benchP9, p9Report } from './kv/p9.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
 import { benchP10, p10Report } from './p10.ts';
+import { benchP12, p12Report } from './p12.ts';
 import { benchP1, benchP2, benchP3, benchP6, benchP8, p1Report, p2Report, p3Report, p6Report, p8Report } from './system.ts';
 
 interface SuiteContext {
@@ -62,6 +63,7 @@ const ENTRIES: SuiteEntry[] = [
   { id: 'P6', title: 'starting a pooled task', run: async (c) => p6Report(await benchP6(c.options)) },
   { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
   { id: 'P9', title: 'kv workload, 64 pooled clients: Caduceus vs raw postMessage and comlink', run: async (c) => p9Report(await benchP9(c.options)) },
+  { id: 'P12', title: 'controlled mode: scheduling steps per second, and explore runs per second', run: async (c) => p12Report(await benchP12(c.options)) },
   {
     id: 'P10',
     title: 'P1, P2, P9 with one core kept busy by a spinning process, vs B1 and B6 under the same load',

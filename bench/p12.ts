@@ -1,0 +1,71 @@
+// P12: controlled mode (docs/explore.md). The step rate: a controlled run
+// of calls between init and a pooled server, each call four steps (the
+// call, the server's answer taken, the server's next wait, the answer
+// written), timed in real time inside init. And the explore rate: whole
+// controlled runs of 50 such calls, a boot each.
+
+import { boot } from '../src/index.ts';
+import { explore } from '../src/host/explore.ts';
+import { type BenchOptions, type BenchReport, type Stats, summarize } from './harness.ts';
+import { program } from './run-init.ts';
+
+export const P12_MIN_STEPS_PER_S = 50_000;
+
+export interface P12Result {
+  stepsPerS: Stats;
+  steps: number;
+  runsPerS: number;
+  runs: number;
+}
+
+async function stepRate(calls: number): Promise<{ steps: number; perS: number }> {
+  const system = await boot({ init: program('p12-init'), argv: [String(calls)], threads: 1, console: () => {}, schedule: { seed: 1, strategy: 'random' } });
+  try {
+    const status = await system.exited;
+    const ms = (status.value as { ms?: unknown } | undefined)?.ms;
+    if (status.fault || typeof ms !== 'number') throw new Error(`P12 run failed: ${status.fault?.name}: ${status.fault?.message}`);
+    // The steps of the timed loop: all but init's setup before it.
+    const decisions = status.schedule?.decisions ?? [];
+    const first = decisions.findIndex((d) => d.task === 0 && d.op === 'Call');
+    const steps = decisions.length - first;
+    return { steps, perS: steps / (ms / 1000) };
+  } finally {
+    await system.shutdown();
+  }
+}
+
+export async function benchP12(options: BenchOptions): Promise<P12Result> {
+  const calls = options.quick ? 2000 : 20_000;
+  const samples: number[] = [];
+  let steps = 0;
+  for (let r = 0; r < (options.quick ? 2 : 5); r++) {
+    const run = await stepRate(calls);
+    samples.push(run.perS);
+    steps = run.steps;
+  }
+  const runs = options.quick ? 3 : 10;
+  const t0 = performance.now();
+  const explored = await explore({ init: program('p12-init'), argv: ['50'], runs, seed: 1 });
+  if (explored.failures.length > 0) throw new Error(`P12 explore run failed: ${explored.failures[0].reason}`);
+  return { stepsPerS: summarize(samples), steps, runsPerS: runs / ((performance.now() - t0) / 1000), runs };
+}
+
+export function p12Report(r: P12Result): BenchReport {
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  return {
+    id: 'P12',
+    title: 'controlled mode: scheduling steps per second, and explore runs per second',
+    tables: [
+      {
+        columns: ['figure', 'median', 'min', 'max', 'spread'],
+        rows: [
+          [`steps/s (${r.steps} steps a run)`, k(r.stepsPerS.median), k(r.stepsPerS.min), k(r.stepsPerS.max), `${(r.stepsPerS.spread * 100).toFixed(0)} %`],
+          [`explore runs/s (50 calls a run; ${r.runs} runs)`, r.runsPerS.toFixed(2), '', '', ''],
+        ],
+      },
+    ],
+    verdicts: [{ goal: `P12 >= ${k(P12_MIN_STEPS_PER_S)} steps/s`, measured: `${k(r.stepsPerS.median)} steps/s`, met: r.stepsPerS.median >= P12_MIN_STEPS_PER_S }],
+    notes: ['each explore run boots a kernel thread and a pooled thread'],
+    data: r,
+  };
+}
