@@ -16,6 +16,7 @@ export {
   memoryOverheadPages,
   typeName,
   errnoName,
+  randomSource,
   type Identity,
 } from './abi.ts';
 export type { BootInfo } from './abi.ts';

@@ -1,16 +1,7 @@
-// A small seeded generator (mulberry32): the same seed gives the same
-// workload decisions on every run.
+// The stress workload's shared names, and its seeded generator (the one
+// controlled mode uses): the same seed gives the same workload decisions.
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { randomSource as rng } from '../task.ts';
 
 /** Control bits init signals to a worker's Notification. */
 export const Control = { Stop: 1, Throw: 2 } as const;
