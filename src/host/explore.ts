@@ -104,6 +104,9 @@ const smaller = (a: ScheduleSize, b: ScheduleSize) => a.preemptions < b.preempti
 /** The system a controlled run boots: a schedule file's fields, and a trace to write. */
 export type RunSystem = Omit<ScheduleFile, 'caduceus' | 'reason' | 'schedule'> & { trace?: string };
 
+/** How long one controlled run may take before it counts as hung. */
+export const RUN_TIMEOUT_MS = 60_000;
+
 /** One controlled run of a system, with its Console lines kept. */
 export async function controlledRun(file: RunSystem, schedule: { seed: number; strategy: 'random' | 'pct' | 'replay' | 'guided'; depth?: number; steps?: number; decisions?: Decision[] }): Promise<RunOutcome> {
   const console: string[] = [];
@@ -116,10 +119,20 @@ export async function controlledRun(file: RunSystem, schedule: { seed: number; s
     console: (line) => console.push(line),
     schedule: { ...schedule, checkEvery: file.checkEvery },
   });
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<RunOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      // A task that never makes its next call holds every other one back.
+      // Its decisions stay in the kernel thread, which is about to be stopped.
+      const record: ScheduleRecord = { seed: schedule.seed, strategy: schedule.strategy, steps: 0, decisions: [], tasks: [] };
+      const status: ExitStatus = { code: 1, fault: { name: 'Timeout', message: `the run did not end within ${RUN_TIMEOUT_MS / 1000} s` }, schedule: record };
+      resolve({ status, reason: verdict(status), console });
+    }, RUN_TIMEOUT_MS);
+  });
   try {
-    const status = await system.exited;
-    return { status, reason: verdict(status), console };
+    return await Promise.race([system.exited.then((status) => ({ status, reason: verdict(status), console })), hung]);
   } finally {
+    clearTimeout(timer);
     await system.shutdown();
   }
 }
