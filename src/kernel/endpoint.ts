@@ -84,6 +84,7 @@ export class Endpoints {
     for (const task of [...q.senders, ...q.receivers]) {
       const record = this.waits.record(task);
       if (record && this.waits.state(task) === TaskState.Blocked) this.waits.answer(task, { errno: Errno.EPIPE });
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: a queued task that is not blocked is an exit message (invariant 4)
       else if (record && record.waiting === Waiting.ExitMessage) this.waits.records.delete(task);
     }
   }

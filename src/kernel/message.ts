@@ -5,7 +5,7 @@
 
 import { Errno, MSG_MAX_BYTES, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
-import { invoked, lookup } from './cspace.ts';
+import { invoked, isInteger, lookup } from './cspace.ts';
 import { PhysicalMemory } from './physical.ts';
 import { IPC_BUFFER_OFFSET } from './tcb.ts';
 import { type Attached, decodeAttached, decodeLanding } from './transfer.ts';
@@ -21,7 +21,7 @@ export function decodeMessage(msg: unknown): Message | Failure {
   if (msg === undefined) return { label: 0, data: new Uint8Array(0) };
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return Errno.EINVAL;
   const { label = 0, data } = msg as { label?: unknown; data?: unknown };
-  if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label > 0xffffffff) return Errno.EINVAL;
+  if (!isInteger(label) || label < 0 || label > 0xffffffff) return Errno.EINVAL;
   if (data === undefined) return { label, data: new Uint8Array(0) };
   if (data instanceof Uint8Array) return data.length > MSG_MAX_BYTES ? Errno.EMSGSIZE : { label, data };
   if (typeof data === 'object' && data !== null && typeof (data as { length?: unknown }).length === 'number') {

@@ -193,6 +193,20 @@ describe('memory areas', () => {
     expect(g.areas.nextSet(BASE, 40, 2080)).toBe(2079);
   });
 
+  it('an area emptied again is fresh: not fragmented, placing by its bump pointer', () => {
+    const f = fixture(64);
+    const [a, b] = f.areas.plan(BASE, 2, 2) as number[];
+    f.areas.take(BASE, a, 2);
+    f.areas.take(BASE, b, 2);
+    f.areas.give(BASE, a, 2);
+    expect(f.areas.isFragmented(BASE)).toBe(true);
+    f.areas.give(BASE, b, 2);
+    expect(f.areas.isFragmented(BASE)).toBe(false);
+    expect(f.areas.field(BASE, Header.Flags)).toBe(0);
+    expect(f.areas.field(BASE, Header.Watermark)).toBe(f.overhead);
+    expect(f.areas.plan(BASE, 3, 1)).toEqual([BASE + f.overhead]);
+  });
+
   it('a bad take or give names the pages it refused', () => {
     const f = fixture(64);
     const [a, b] = f.areas.plan(BASE, 3, 2) as number[];

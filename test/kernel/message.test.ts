@@ -79,6 +79,12 @@ describe('the IPC buffer', () => {
     expect(got).toEqual({ errno: 0, value: { label: 0xdeadbeef, data: new Uint8Array([9, 8, 7]), caps: [10, 11], badge: 77 } });
     expect(ipcBuffer(sys, child, 4)).toEqual({ words: [0xdeadbeef, 3, 77, 2], data: [9, 8, 7, 0] });
 
+    // The sender's own buffer holds what it sent, caps count included, while it waits.
+    expect(sys.errno(Op.Send, { cap: 51, msg: { label: 3, caps: [60, 61, 62] } })).toBe('BLOCKED');
+    expect(ipcBuffer(sys, sys.init, 0).words).toEqual([3, 0, 77, 3]);
+    expect(sys.kernel.invoke(child, { op: Op.Recv, cap: 0, slots: [20, 21, 22] })?.errno).toBe(0);
+    sys.kernel.takeEffects();
+
     // Receiver first: the child waits, init's send lands in it.
     expect(sys.kernel.invoke(child, { op: Op.Recv, cap: 0, slots: [12] })).toBeNull();
     expect(sys.errno(Op.Send, { cap: 50, msg: { label: 5, data: new Uint8Array([1]), caps: [62] } })).toBe('OK');

@@ -67,6 +67,16 @@ describe('the rendezvous', () => {
     sys.clean();
   });
 
+  it('a receiver that leaves the queue leaves the others in it', () => {
+    const { sys, a, b } = trio();
+    expect(sys.kernel.invoke(a, { op: Op.Recv, cap: 0 })).toBeNull();
+    expect(sys.kernel.invoke(b, { op: Op.Recv, cap: 0 })).toBeNull();
+    expect(sys.errno(Op.Suspend, { cap: 100 })).toBe('OK'); // a leaves the queue
+    expect(sys.errno(Op.NbSend, { cap: 50, msg: { label: 6 } })).toBe('OK');
+    expect(answered(sys)).toEqual([[b, 0]]);
+    sys.clean();
+  });
+
   it('a blocked sender is Blocked: its next call is EBUSY until the receiver comes', () => {
     const { sys, a } = trio();
     expect(sys.kernel.invoke(a, { op: Op.Send, cap: 0, msg: { label: 1 } })).toBeNull();
