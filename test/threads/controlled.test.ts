@@ -98,6 +98,24 @@ describe('controlled mode', () => {
     expect(Number.isInteger(free.elapsed)).toBe(false); // the real clock, in fractions of a millisecond
   }, 60_000);
 
+  it('leaks nothing: every page comes back, the invariants hold, and no task or thread is left', async () => {
+    for (const seed of [1, 2]) {
+      const system = await boot({ init: fixture('controlled/leak-init.ts'), threads: 1, schedule: { seed } });
+      try {
+        const status = await system.exited;
+        expect(status.fault).toBeUndefined();
+        const { before, after } = status.value as { before: number; after: number };
+        expect(after).toBe(before);
+        expect(await system.check()).toEqual({ ok: true, violations: [] });
+        expect(await system.deadlocks()).toEqual([]);
+        const stats = await system.stats();
+        expect(stats.threads.dedicated).toBe(0);
+      } finally {
+        await system.shutdown();
+      }
+    }
+  }, 60_000);
+
   it('refuses a schedule it cannot follow, readably', async () => {
     const init = fixture('exit-code.ts');
     for (const [schedule, message] of [
