@@ -1,8 +1,8 @@
 // Messages (docs/semantics.md §7, §12): how each shape of `msg`, label and
-// data is decoded, which calls read landing slots, whether a replyRecv's next
-// answer may carry caps, and the IPC buffer's words as a receiver finds them.
+// data is decoded, which calls read landing slots, and the IPC buffer's
+// words as a receiver finds them.
 import { describe, expect, it } from 'vitest';
-import { Errno, MSG_MAX_BYTES, ObjectType as T, Op, Rights } from '../../src/kernel/index.ts';
+import { MSG_MAX_BYTES, ObjectType as T, Op } from '../../src/kernel/index.ts';
 import { answers, coreSystem, spawn } from './harness.ts';
 
 function pair() {
@@ -102,25 +102,5 @@ describe('the IPC buffer', () => {
     expect(answers(sys.kernel.takeEffects()).at(-1)?.result).toEqual({ errno: 0, value: { label: 2, data: new Uint8Array([4, 4]), caps: [200], badge: 0 } });
     expect(ipcBuffer(sys, sys.init, 2)).toEqual({ words: [2, 2, 0, 1], data: [4, 4] });
     sys.clean();
-  });
-});
-
-describe('replyRecv', () => {
-  it('the next answer may carry caps only when the Endpoint cap it received on has GRANT', () => {
-    for (const grant of [true, false]) {
-      const sys = coreSystem();
-      const server = spawn(sys, 100, 101);
-      expect(sys.alloc(16, T.Endpoint, 50)).toBe('OK');
-      const rights = Rights.READ | Rights.WRITE | (grant ? Rights.GRANT : 0);
-      expect(sys.copy({ cspace: 101, slot: 0 }, 50, { rights })).toBe('OK');
-      expect(sys.alloc(16, T.Page, { cspace: 101, slot: 1 })).toBe('OK');
-      // The server answers nobody yet and receives init's call.
-      expect(sys.kernel.invoke(server, { op: Op.ReplyRecv, cap: 0 })).toBeNull();
-      expect(sys.errno(Op.Call, { cap: 50, slots: [200] })).toBe('BLOCKED');
-      sys.kernel.takeEffects();
-      const answered = sys.kernel.invoke(server, { op: Op.Reply, msg: { caps: [1] } });
-      expect(answered?.errno).toBe(grant ? 0 : Errno.EPERM);
-      sys.clean();
-    }
   });
 });

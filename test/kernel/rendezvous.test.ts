@@ -211,7 +211,7 @@ describe('Reply caps', () => {
     sys.clean();
   });
 
-  it('replyRecv answers with caps only if the Reply it holds may carry them', () => {
+  it('replyRecv answers with caps only if the Reply it holds may carry them, and so does the Reply it takes next', () => {
     for (const grant of [true, false]) {
       const sys = coreSystem();
       const server = spawn(sys, 100, 101);
@@ -226,6 +226,12 @@ describe('Reply caps', () => {
       if (grant) expect(result).toBeNull();
       else expect(result?.errno).toBe(Errno.EPERM);
       expect(answered(sys)).toEqual(grant ? [[sys.init, 0]] : []);
+      // Without the caps, the refused answer goes; the receive half takes the next call on the same cap.
+      if (!grant) expect(sys.kernel.invoke(server, { op: Op.ReplyRecv, cap: 0 })).toBeNull();
+      sys.kernel.takeEffects();
+      expect(sys.errno(Op.Call, { cap: 50, slots: [201] })).toBe('BLOCKED');
+      sys.kernel.takeEffects();
+      expect(sys.kernel.invoke(server, { op: Op.Reply, msg: { caps: [1] } })?.errno).toBe(grant ? 0 : Errno.EPERM);
       sys.clean();
     }
   });
