@@ -6,6 +6,7 @@ import type { DeadlockedTask } from '../kernel/deadlock.ts';
 import type { ScheduleRecord } from '../kernel/thread/controlled.ts';
 import type { Decision } from '../kernel/thread/schedule.ts';
 import { boot, type ExitStatus } from './boot.ts';
+import { Machine } from './machine.ts';
 import { BootError, moduleUrl } from './options.ts';
 
 export interface ExploreOptions {
@@ -27,6 +28,12 @@ export interface ExploreOptions {
   keepGoing?: boolean;
   /** Shrink each failing schedule before it is reported (default true). */
   shrink?: boolean;
+  /**
+   * Boot each run on fresh threads (default false: the runs share one
+   * Machine's threads, which is many times faster, but keeps each thread's
+   * loaded modules, and so a program's module-level state, from run to run).
+   */
+  fresh?: boolean;
   /** Told after each run, and after each try while shrinking. */
   progress?: (event: { kind: 'run' | 'shrink'; index: number; failed: boolean }) => void;
 }
@@ -107,10 +114,14 @@ export type RunSystem = Omit<ScheduleFile, 'caduceus' | 'reason' | 'schedule'> &
 /** How long one controlled run may take before it counts as hung. */
 export const RUN_TIMEOUT_MS = 60_000;
 
-/** One controlled run of a system, with its Console lines kept. */
-export async function controlledRun(file: RunSystem, schedule: { seed: number; strategy: 'random' | 'pct' | 'replay' | 'guided'; depth?: number; steps?: number; decisions?: Decision[] }): Promise<RunOutcome> {
+/** One controlled run of a system, with its Console lines kept: on a Machine's threads, or on fresh ones. */
+export async function controlledRun(
+  file: RunSystem,
+  schedule: { seed: number; strategy: 'random' | 'pct' | 'replay' | 'guided'; depth?: number; steps?: number; decisions?: Decision[] },
+  machine?: Machine,
+): Promise<RunOutcome> {
   const console: string[] = [];
-  const system = await boot({
+  const system = await (machine ? machine.boot.bind(machine) : boot)({
     init: file.init,
     argv: file.argv,
     memory: file.memory,
@@ -146,19 +157,33 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const system = { init: moduleUrl(options.init), argv: options.argv ?? [], memory: options.memory, threads: options.threads ?? 1, checkEvery: options.checkEvery ?? 0 };
   const failures: Failure[] = [];
+  const machine = options.fresh === true ? undefined : new Machine();
+  try {
+    return await exploreOn(machine, system, options, { runs, strategy, seed, failures });
+  } finally {
+    await machine?.close();
+  }
+}
+
+async function exploreOn(
+  machine: Machine | undefined,
+  system: RunSystem,
+  options: ExploreOptions,
+  { runs, strategy, seed, failures }: { runs: number; strategy: 'random' | 'pct'; seed: number; failures: Failure[] },
+): Promise<ExploreResult> {
   // pct spreads its change points over a run's length: learnt from the runs so far.
   let longest = 0;
   let made = 0;
   for (let index = 0; index < runs; index++) {
     const s = runSeed(seed, index);
-    const outcome = await controlledRun(system, { seed: s, strategy, depth: options.depth, steps: Math.max(longest, 10) });
+    const outcome = await controlledRun(system, { seed: s, strategy, depth: options.depth, steps: Math.max(longest, 10) }, machine);
     made++;
     const record = outcome.status.schedule as ScheduleRecord;
     longest = Math.max(longest, record.steps);
     options.progress?.({ kind: 'run', index, failed: outcome.reason !== null });
     if (outcome.reason === null) continue;
     let failure: Failure = { seed: s, reason: outcome.reason, schedule: record, steps: record.steps, deadlocked: outcome.status.deadlocked, console: outcome.console };
-    if (options.shrink !== false) failure = await shrink(system, failure, options.progress);
+    if (options.shrink !== false) failure = await shrink(system, failure, options.progress, machine);
     failures.push(failure);
     if (!options.keepGoing) break;
   }
@@ -175,14 +200,16 @@ const SHRINK_TRIES = 40;
  * turned into letting the previous task go on. Each try is a guided run;
  * what is kept is that run's own record, which replays exactly.
  */
-async function shrink(system: RunSystem, failure: Failure, progress: ExploreOptions['progress']): Promise<Failure> {
+async function shrink(system: RunSystem, failure: Failure, progress: ExploreOptions['progress'], machine: Machine | undefined): Promise<Failure> {
   const before = sizeOf(failure.schedule);
   let best = failure;
   let tries = 0;
   const attempt = async (decisions: Decision[]): Promise<boolean> => {
     if (tries >= SHRINK_TRIES) return false;
-    const outcome = await controlledRun(system, { seed: failure.seed, strategy: 'guided', decisions });
-    progress?.({ kind: 'shrink', index: tries++, failed: outcome.reason !== null });
+    const outcome = await controlledRun(system, { seed: failure.seed, strategy: 'guided', decisions }, machine);
+    // (Not inside the call's arguments: with no progress callback they would not be evaluated.)
+    const index = tries++;
+    progress?.({ kind: 'shrink', index, failed: outcome.reason !== null });
     const record = outcome.status.schedule as ScheduleRecord;
     if (outcome.reason === null || !sameWay(outcome.reason, failure.reason) || !smaller(sizeOf(record), sizeOf(best.schedule))) return false;
     best = { ...best, reason: outcome.reason, schedule: record, steps: record.steps, deadlocked: outcome.status.deadlocked, console: outcome.console };

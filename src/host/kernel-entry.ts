@@ -1,7 +1,9 @@
 // The kernel thread's entry: it builds the core and its loop, wires them to
 // the thread launcher, starts init, and serves the host's control plane over
 // comlink. Events for the host (Console lines, init's exit) go on a plain
-// MessagePort the host handed over.
+// MessagePort the host handed over. A system can be halted and another
+// booted in its place on the same task threads (src/host/machine.ts): each
+// gets a fresh core and memory, and its events carry its number.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { serialize } from 'node:v8';
@@ -19,42 +21,80 @@ import type { BootConfig } from './options.ts';
 
 /** Channels for dedicated threads, beyond the pooled ones. */
 const MAX_CHANNELS = 4096;
+/** How long halt() waits for every task's thread work to end. */
+const HALT_MS = 2_000;
+
+/** The task threads, kept from one system to the next on this kernel thread (src/host/machine.ts). */
+interface Threads {
+  launcher: ThreadLauncher;
+  bell: KernelBell;
+  pooled: Channel[];
+  /** The tid the next system's loop starts at: a late frame of an earlier system's task names no task of this one. */
+  nextTid: number;
+  /** A halt left tasks running: no system may be booted on these threads again. */
+  spoilt: boolean;
+}
 
 const events = (workerData as { events: MessagePort }).events;
+let threads: Threads | undefined;
 let loop: KernelLoop | undefined;
-let launcher: ThreadLauncher | undefined;
+/** The number of the system booted last: its events carry it, so the host can tell them from an earlier system's. */
+let system = 0;
+/** Set while the running system is halted: what it does is no longer reported. */
+let halting = false;
 let stopping: Promise<void> | undefined;
 
 function post(event: HostEvent): void {
   events.postMessage(event);
 }
 
+function startThreads(count: number): Threads {
+  const bell = KernelBell.create(MAX_CHANNELS);
+  const pooled = Array.from({ length: count }, (_, i) => Channel.create(i));
+  const launcher = new ThreadLauncher({
+    threads: count,
+    channels: pooled.map((c) => c.buffer),
+    bell: bell.buffer,
+    // Between systems no loop owns the channels: free a dead thread's here.
+    threadGone: (threadId) => {
+      if (loop) return loop.threadGone(threadId);
+      for (const channel of pooled) if (channel.owner() === threadId) channel.reset();
+      return undefined;
+    },
+  });
+  return { launcher, bell, pooled, nextTid: 1, spoilt: false };
+}
+
 const control = {
-  /** Boots the core and starts init; rejects (changing nothing that lasts) on a bad configuration. */
-  boot(config: BootConfig): { pages: number; regions: number[] } {
-    if (loop) throw new Error('already booted');
+  /**
+   * Boots the core and starts init, on the task threads of the system
+   * before it when there was one; rejects (changing nothing that lasts) on
+   * a bad configuration. `number` names the system in its events: the
+   * host's count of its boots on this thread.
+   */
+  boot(config: BootConfig, number: number): { pages: number; regions: number[] } {
+    if (loop) throw new Error('already booted: halt the running system first');
+    if (threads && (threads.spoilt || threads.pooled.length !== config.threads)) throw new Error('these task threads cannot take this system');
+    // Each system has memory of its own: a fresh buffer is zero without the cost of clearing one.
     const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv });
-    const bell = KernelBell.create(MAX_CHANNELS);
-    const pooled = Array.from({ length: config.threads }, (_, i) => Channel.create(i));
-    // Once shutdown begins, threads end because they are stopped, not
-    // because their tasks failed: those endings are not reported.
+    threads ??= startThreads(config.threads);
+    system = number;
+    halting = false;
+    // Once shutdown or a halt begins, tasks end because they are stopped,
+    // not because they failed: those endings are not reported.
+    const reporting = () => number === system && !halting && !stopping;
     const outlet: Outlet = {
-      print: (text, task) => post({ kind: 'print', text, task }),
+      print: (text, task) => {
+        if (number === system) post({ kind: 'print', text, task, system: number });
+      },
       exit: (status) => {
-        if (!stopping) post({ kind: 'exit', ...status });
+        if (reporting()) post({ kind: 'exit', ...status, system: number });
       },
       unheard: (task, fault) => {
-        if (!stopping) post({ kind: 'unheard', task, fault });
+        if (reporting()) post({ kind: 'unheard', task, fault, system: number });
       },
     };
-    launcher = new ThreadLauncher({
-      threads: config.threads,
-      channels: pooled.map((c) => c.buffer),
-      bell: bell.buffer,
-      memory: kernel.core.phys.buffer,
-      threadGone: (threadId) => loop?.threadGone(threadId),
-    });
-    loop = new KernelLoop(kernel, launcher, outlet, bell, pooled);
+    loop = new KernelLoop(kernel, threads.launcher, outlet, threads.bell, threads.pooled, threads.nextTid);
     loop.startInit(init);
     loop.snapshotAtInitExit = config.snapshotAtExit;
     loop.bootAreas = bootInfo.memory.map((m) => pageOf(m.phys));
@@ -65,9 +105,30 @@ const control = {
     return { pages: config.pages, regions: bootInfo.memory.map((m) => m.pages) };
   },
 
+  /**
+   * Ends the running system and keeps the task threads for the next: every
+   * task is killed, and once each one's thread work is over the loop stops.
+   * False when some task's work did not end within HALT_MS (a pooled task
+   * that keeps calling after it was killed, or waits on a long timer): the
+   * threads are then spoilt, and the host starts fresh ones.
+   */
+  async halt(): Promise<boolean> {
+    if (!loop || !threads) return true;
+    halting = true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), HALT_MS)));
+    const ended = await Promise.race([loop.abandon().then(() => true), late]);
+    clearTimeout(timer);
+    await loop.stop();
+    threads.nextTid = loop.nextTid();
+    threads.spoilt ||= !ended;
+    loop = undefined;
+    return ended;
+  },
+
   stats() {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: launcher?.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0 } };
+    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0 } };
   },
 
   /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */
@@ -95,7 +156,7 @@ const control = {
   shutdown(): Promise<void> {
     stopping ??= (async () => {
       await loop?.stop();
-      await launcher?.close();
+      await threads?.launcher.close();
       // What the task threads wrote has reached this thread; pass it on to the host before it terminates us.
       await flushStdio();
       events.close();

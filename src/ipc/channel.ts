@@ -205,7 +205,9 @@ const Bell = {
   KernelParked: LINE,
   /** Task threads spinning for answers right now. */
   Spinners: 2 * LINE,
-  Dirty: 3 * LINE,
+  /** Jobs (task starts) posted to pooled threads and not yet received by one. */
+  JobsInFlight: 3 * LINE,
+  Dirty: 4 * LINE,
 } as const;
 
 /** The doorbell task threads ring to tell the kernel which channels have requests. */
@@ -255,6 +257,20 @@ export class KernelBell {
     } finally {
       Atomics.sub(this.words, Bell.Spinners, 1);
     }
+  }
+
+  /**
+   * Launcher: one more (+1) job posted to a pooled thread, or one fewer
+   * (-1) when a thread receives it or it is known lost. While any is in
+   * flight, pooled threads park without blocking their event loops, which
+   * must take the job's message.
+   */
+  jobsPosted(delta: 1 | -1): void {
+    Atomics.add(this.words, Bell.JobsInFlight, delta);
+  }
+
+  jobsInFlight(): number {
+    return Atomics.load(this.words, Bell.JobsInFlight);
   }
 
   /** Wakes the kernel whatever it is doing (used to stop its loop). */

@@ -24,6 +24,12 @@ export interface TaskJob {
   placement?: SharedArrayBuffer;
   /** Init: its return value is wanted by the host. */
   init: boolean;
+  /**
+   * Physical memory, for zero-copy views of the task's own pages. It comes
+   * with each job, not with the thread: a thread outlives a system when
+   * another is booted on the same threads (src/host/machine.ts).
+   */
+  memory: SharedArrayBuffer;
   /** In a controlled run: the seed of the task's sys.random() stream (its clock is then virtual too). */
   seed?: number;
 }
@@ -49,8 +55,6 @@ export interface ThreadData {
 /** workerData every task thread has besides its entry. */
 export interface TaskThreadData extends ThreadData {
   bell: SharedArrayBuffer;
-  /** Physical memory, for zero-copy views of a task's own pages. */
-  memory: SharedArrayBuffer;
   /** The BroadcastChannel on which the kernel thread asks task threads to flush their stdout and stderr. */
   flushChannel: string;
 }
@@ -66,8 +70,10 @@ export interface DedicatedThreadData extends TaskThreadData {
 }
 
 /** Messages on the kernel's event port to the host. */
-export type HostEvent =
+/** What the kernel thread tells the host, each event naming the system (its boot's number) it comes from. */
+export type HostEvent = { system: number } & (
   | { kind: 'print'; text: string; task: number }
   | { kind: 'exit'; code: number; value?: Uint8Array; fault?: Fault; snapshot?: unknown; schedule?: unknown; deadlocked?: unknown }
   /** A task other than init faulted and had no fault Endpoint to tell. */
-  | { kind: 'unheard'; task: number; fault: Fault };
+  | { kind: 'unheard'; task: number; fault: Fault }
+);

@@ -21,7 +21,7 @@ let ended = false;
 process.on('exit', (code) => {
   if (!ended) channel.recordExit(data.job.tid, code);
 });
-await runJob(new ThreadRuntime(channel, new KernelBell(data.bell), data.memory), data.job, true);
+await runJob(new ThreadRuntime(channel, new KernelBell(data.bell)), data.job, true);
 ended = true;
 
 export default undefined;

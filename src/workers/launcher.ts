@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
+import { KernelBell } from '../ipc/channel.ts';
 import { flushThreads } from './stdio.ts';
 import { BOOTSTRAP, threadEntry, threadExecArgv } from './threads.ts';
 
@@ -41,7 +42,6 @@ export interface LauncherOptions {
   threads: number;
   channels: SharedArrayBuffer[];
   bell: SharedArrayBuffer;
-  memory: SharedArrayBuffer;
   /**
    * A task thread has gone (its id): its channel can be freed. Returns what
    * its tasks are told, when the kernel knows more than that the thread died
@@ -80,12 +80,15 @@ export class ThreadLauncher implements Launcher {
   /** The BroadcastChannel on which this system's task threads are asked to flush. */
   private readonly flushChannel = `caduceus:flush:${randomUUID()}`;
 
+  /** The doorbell, whose count of jobs in flight the launcher keeps with the pooled threads. */
+  private readonly bell: KernelBell;
+
   constructor(private readonly options: LauncherOptions) {
+    this.bell = new KernelBell(options.bell);
     const workerData: PoolThreadData = {
       entry: threadEntry('pool-thread'),
       channels: options.channels,
       bell: options.bell,
-      memory: options.memory,
       flushChannel: this.flushChannel,
     };
     this.pool = new Piscina({
@@ -143,7 +146,6 @@ export class ThreadLauncher implements Launcher {
     const workerData: DedicatedThreadData = {
       entry: threadEntry('dedicated-thread'),
       bell: this.options.bell,
-      memory: this.options.memory,
       flushChannel: this.flushChannel,
       job,
     };
@@ -161,10 +163,13 @@ export class ThreadLauncher implements Launcher {
 
   private place(pooled: PooledJob): void {
     pooled.placements++;
+    this.bell.jobsPosted(1);
     this.pool.run(pooled.job).then(
       () => this.settle(pooled),
       (error: unknown) => {
         const thread = Atomics.load(pooled.placement, 0);
+        // No thread received it, so none counted it off.
+        if (thread === 0) this.bell.jobsPosted(-1);
         // No thread took it (the one piscina gave it to died first): nothing of the task ran, so place it again.
         if (thread === 0 && !this.closed && pooled.placements < MAX_PLACEMENTS) {
           this.place(pooled);

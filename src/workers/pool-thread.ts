@@ -10,6 +10,7 @@ import { claimChannel, ThreadRuntime } from './runtime.ts';
 import { answerFlushes } from './stdio.ts';
 
 const data = workerData as PoolThreadData;
+const bell = new KernelBell(data.bell);
 let runtime: ThreadRuntime | undefined;
 guardThread();
 answerFlushes(data.flushChannel);
@@ -21,8 +22,9 @@ process.on('exit', (code) => {
 });
 
 export default async function runPooledTask(job: TaskJob): Promise<void> {
+  bell.jobsPosted(-1);
   // Take the job, unless the launcher cancelled it (its task was killed before any thread took it).
   if (job.placement && Atomics.compareExchange(new Int32Array(job.placement), 0, 0, threadId) !== 0) return;
-  runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), new KernelBell(data.bell), data.memory);
+  runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), bell);
   await runJob(runtime, job);
 }

@@ -141,7 +141,7 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
  * `alone`: the task has the thread to itself (a dedicated thread).
  */
 export async function runJob(runtime: ThreadRuntime, job: TaskJob, alone = false): Promise<void> {
-  const sys = new Sys(runtime, job.tid, job.program, job.seed);
+  const sys = new Sys(runtime, job.tid, job.program, job.memory, job.seed);
   let finish: (outcome: Outcome) => void = () => {};
   const ended = new Promise<Outcome>((resolve) => (finish = resolve));
   sys.onExit = (code) => finish({ kind: 'exit', code });

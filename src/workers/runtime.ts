@@ -64,8 +64,6 @@ export class ThreadRuntime {
   constructor(
     readonly channel: Channel,
     private readonly bell: KernelBell,
-    /** Physical memory: views of a task's own pages are windows on it. */
-    readonly memory: SharedArrayBuffer,
   ) {
     this.writer = requestWriter(channel);
     this.decoder = new Decoder(channel.responses.data);
@@ -202,10 +200,13 @@ export class ThreadRuntime {
         const keepAlive = setTimeout(noop, PARK_MS + 1000);
         const parked = performance.now();
         try {
-          await this.channel.parkThread(seen, PARK_MS, SYNC_PARK_MS);
+          await this.channel.parkThread(seen, PARK_MS, this.bell.jobsInFlight() > 0 ? 0 : SYNC_PARK_MS);
         } finally {
           clearTimeout(keepAlive);
         }
+        // Woken with no answer: the kernel nudged the thread to take a
+        // message (a task to start), which needs a turn of its event loop.
+        if (!this.channel.responses.pending()) await turn();
         // Woken within a full budget: a longer spin would have caught it.
         if (performance.now() - parked < SPIN_MS) this.spinBudget.paid();
       }

@@ -94,6 +94,8 @@ export class Sys {
     readonly tid: number,
     /** The URL of this task's program: relative program paths given to start resolve against it. */
     readonly program: string,
+    /** Physical memory: views of the task's own pages are windows on it. */
+    private readonly memory: SharedArrayBuffer,
     /** In a controlled run, the seed of random(); now() is then virtual. */
     seed?: number,
   ) {
@@ -299,7 +301,7 @@ export class Sys {
    */
   async view(vaddr: number, n: number): Promise<Uint8Array> {
     const { phys, length } = await this.fields(Op.View, NONE, { vaddr, n });
-    return new Uint8Array(this.runtime.memory, phys, length);
+    return new Uint8Array(this.memory, phys, length);
   }
 
   async write(vaddr: number, bytes: Uint8Array): Promise<void> {

@@ -83,7 +83,7 @@ describe('frame writer', () => {
 describe('thread runtime', () => {
   it('a call that throws while it is encoded rejects with that error and leaves the task free to call again', async () => {
     const channel = Channel.create(0);
-    const runtime = new ThreadRuntime(channel, KernelBell.create(32), new SharedArrayBuffer(4096));
+    const runtime = new ThreadRuntime(channel, KernelBell.create(32));
     const hostile = {
       op: Op.Print,
       get text(): string {

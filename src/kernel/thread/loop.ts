@@ -5,14 +5,15 @@
 // one. When nothing arrives it spins briefly, then parks on the doorbell
 // without blocking its event loop (the host's control plane runs there).
 
-import { Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
+import { type Channel, type KernelBell, SpinBudget, spinUntil, turn } from '../../ipc/channel.ts';
 import type { Fault, Launcher, TaskJob } from '../../ipc/protocol.ts';
-import { type FrameWriter, keepRequest, RequestReader, responseWriter, Status } from '../../ipc/wire.ts';
+import { keepRequest, Status } from '../../ipc/wire.ts';
 import { Op } from '../../abi.ts';
 import type { Effect, Kernel, SyscallResult } from '../kernel.ts';
 import { type Snapshot, takeSnapshot } from '../snapshot.ts';
 import { type ControlOptions, ControlledMode, type ScheduleRecord, type Stepper } from './controlled.ts';
 import type { DeadlockedTask } from '../deadlock.ts';
+import { LoopChannels } from './loop-channels.ts';
 import { type TaskEntry, TaskEntries } from './task-entries.ts';
 import { Tracer } from './trace.ts';
 
@@ -24,7 +25,6 @@ export interface Outlet {
   unheard(task: number, fault: Fault): void;
 }
 
-const DEDICATED_RING_BYTES = 1 << 16;
 /** The channel of a task whose pooled thread is gone: no answer is written for it. */
 const LOST = -2;
 /** How long the loop spins for more work before it parks, at most and at least (a SpinBudget). */
@@ -34,14 +34,8 @@ const MIN_SPIN_MS = 0.01;
 const TURN_EVERY_MS = 2;
 
 export class KernelLoop implements Stepper {
-  readonly channels: Array<Channel | undefined> = [];
-  private readonly writers: Array<FrameWriter | undefined> = [];
-  private readonly readers: Array<RequestReader | undefined> = [];
-  private readonly tasks = new TaskEntries();
-  private readonly freeChannels: number[] = [];
-  /** Channels 0 .. pooledChannels - 1 are the pooled threads'. */
-  private readonly pooledChannels: number;
-  private readonly touched = new Set<number>();
+  private readonly channels: LoopChannels;
+  private readonly tasks: TaskEntries;
   private readonly dirty: number[] = [];
   private readonly spinBudget = new SpinBudget(SPIN_MS, MIN_SPIN_MS);
   private running = false;
@@ -56,6 +50,7 @@ export class KernelLoop implements Stepper {
   private initSnapshot: Snapshot | undefined;
   /** Controlled mode's state, when the run is controlled (see control()). */
   private controlled: ControlledMode | null = null;
+  private whenIdle: (() => void) | null = null;
   /** Counters for stats(). */
   readonly counts = { passes: 0, parks: 0, frames: 0, killed: 0 };
 
@@ -65,15 +60,16 @@ export class KernelLoop implements Stepper {
     private readonly outlet: Outlet,
     readonly bell: KernelBell,
     pooled: Channel[],
+    /** The first tid: a loop after another on the same threads starts past the earlier one's. */
+    firstTid = 1,
   ) {
-    for (const channel of pooled) this.addChannel(channel);
-    for (let i = bell.channels - 1; i >= pooled.length; i--) this.freeChannels.push(i);
-    this.pooledChannels = pooled.length;
+    this.channels = new LoopChannels(bell, pooled);
+    this.tasks = new TaskEntries(firstTid);
   }
 
   /** Starts recording a trace. */
   startTrace(): void {
-    this.tracer = Tracer.attach(this.kernel, this.channels, this.tasks);
+    this.tracer = Tracer.attach(this.kernel, this.channels.all, this.tasks);
   }
 
   /** The trace recorded so far, as Chrome trace JSON; null when not tracing. */
@@ -89,9 +85,9 @@ export class KernelLoop implements Stepper {
    */
   threadGone(threadId: number): Fault | undefined {
     let reason: Fault | undefined;
-    for (const channel of this.channels) {
+    for (const channel of this.channels.all) {
       if (!channel || channel.owner() !== threadId) continue;
-      const pooled = channel.index < this.pooledChannels;
+      const pooled = channel.index < this.channels.pooled;
       const record = channel.exitRecord();
       if (record) {
         const culprit = this.tasks.withTid(record.tid);
@@ -100,19 +96,9 @@ export class KernelLoop implements Stepper {
       }
       if (!pooled) continue; // a dedicated thread's channel is freed with its task
       for (const entry of this.tasks.all()) if (entry.channel === channel.index) entry.channel = LOST;
-      channel.reset();
-      // Answers still waiting for room were for the dead thread's tasks.
-      this.writers[channel.index] = responseWriter(channel);
-      this.touched.delete(channel.index);
+      this.channels.resetPooled(channel.index);
     }
     return reason;
-  }
-
-  private addChannel(channel: Channel): void {
-    this.bell.use(channel.index);
-    this.channels[channel.index] = channel;
-    this.writers[channel.index] = responseWriter(channel);
-    this.readers[channel.index] = new RequestReader(channel);
   }
 
   /** Makes the run controlled: one task runs its own code at a time, in the schedule's order. Before init is launched. */
@@ -150,10 +136,10 @@ export class KernelLoop implements Stepper {
         }
         continue;
       }
-      if (this.touched.size > 0) {
+      if (this.channels.waiting) {
         // Answers wait for room in a thread's full response ring: keep
         // offering them (the thread drains its ring as it runs) and never park.
-        this.publish();
+        this.channels.publish();
         await turn();
         continue;
       }
@@ -179,15 +165,13 @@ export class KernelLoop implements Stepper {
     const start = this.tracer?.now() ?? 0;
     let frames = 0;
     for (const index of this.bell.takeDirty(this.dirty)) {
-      const reader = this.readers[index];
-      if (!reader) continue;
       this.serving = index;
-      frames += reader.read(this.serveCall);
+      frames += this.channels.read(index, this.serveCall);
     }
     this.counts.frames += frames;
     this.applyEffects();
     this.controlled?.decide();
-    this.publish();
+    this.channels.publish();
     if (this.tracer && frames > 0) {
       this.tracer.pass(start, frames, this.dirty);
       this.tracer.counters(
@@ -210,7 +194,9 @@ export class KernelLoop implements Stepper {
     if (entry.channel === -1) entry.channel = channel;
     if (this.controlled) {
       keepRequest(request); // parked until the schedule picks it
-      this.waitIn(entry, seq);
+      // Not counted blocked: the thread spins for its answer, which comes
+      // as soon as no task runs (at once, when the thread runs no other).
+      this.waitIn(entry, seq, false);
       this.controlled.park(entry, seq, request);
       return;
     }
@@ -251,11 +237,14 @@ export class KernelLoop implements Stepper {
     this.outlet.exit({ code: 1, fault, schedule: this.controlled?.record(), deadlocked });
   }
 
-  /** Records the call a task is blocked in (`seq`, or -1 for none), and its thread's count of blocked calls. */
-  private waitIn(entry: TaskEntry, seq: number): void {
-    const channel = entry.channel >= 0 ? this.channels[entry.channel] : undefined;
-    if (entry.seq < 0 && seq >= 0) channel?.countBlocked(1);
-    else if (entry.seq >= 0 && seq < 0) channel?.countBlocked(-1);
+  /**
+   * Records the call a task waits in (`seq`, or -1 for none), and keeps its
+   * thread's count of calls blocked in the kernel, which the thread reads
+   * to park at once instead of spinning for an answer that is not near.
+   */
+  private waitIn(entry: TaskEntry, seq: number, blocked = seq >= 0): void {
+    if (blocked !== entry.blocked) this.channels.countBlocked(entry.channel, blocked ? 1 : -1);
+    entry.blocked = blocked;
     entry.seq = seq;
   }
 
@@ -265,19 +254,7 @@ export class KernelLoop implements Stepper {
   }
 
   private answer(channel: number, tid: number, seq: number, status: number, value: unknown): void {
-    const writer = this.writers[channel];
-    if (!writer) return;
-    writer.response(tid, seq, status, value);
-    this.touched.add(channel);
-  }
-
-  /** Publishes the pass's answers: a wake-up per thread that got any. */
-  private publish(): void {
-    for (const index of this.touched) {
-      this.writers[index]?.retry();
-      this.channels[index]?.wakeThread();
-      if ((this.writers[index]?.waiting ?? 0) === 0) this.touched.delete(index);
-    }
+    this.channels.answer(channel, tid, seq, status, value);
   }
 
   /** Carries out what the core's decisions imply. */
@@ -333,20 +310,19 @@ export class KernelLoop implements Stepper {
     const entry = this.tasks.add(page, thread);
     this.controlled?.launched(entry);
     this.tracer?.taskTrack(entry.tid, entry.address, thread);
-    const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage, seed: this.controlled?.taskSeed(entry) };
+    const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage, memory: this.kernel.core.phys.buffer, seed: this.controlled?.taskSeed(entry) };
     if (thread === 'dedicated') {
-      const index = this.freeChannels.pop();
-      if (index === undefined) {
+      const channel = this.channels.openDedicated();
+      if (channel === undefined) {
         this.threadEnded(entry, { name: 'Error', message: 'no channel left for another dedicated thread' });
         return;
       }
-      const channel = Channel.create(index, DEDICATED_RING_BYTES);
-      this.addChannel(channel);
-      this.tracer?.channelTrack(index, true);
-      entry.channel = index;
-      job.channel = { index, buffer: channel.buffer };
+      this.tracer?.channelTrack(channel.index, true);
+      entry.channel = channel.index;
+      job.channel = { index: channel.index, buffer: channel.buffer };
     }
     this.launcher.start(job, (error) => this.threadEnded(entry, error));
+    if (thread === 'pool') this.channels.nudgePooled();
   }
 
   /** A task's thread work is over; if the kernel never saw it exit, it faulted. */
@@ -358,20 +334,24 @@ export class KernelLoop implements Stepper {
       this.applyEffects();
     }
     this.tasks.drop(entry);
+    if (this.tasks.size === 0) this.whenIdle?.();
     this.controlled?.gone(entry);
     this.controlled?.decide();
-    this.publish();
-    if (entry.thread === 'dedicated' && entry.channel >= 0) {
-      this.channels[entry.channel] = undefined;
-      this.writers[entry.channel] = undefined;
-      this.readers[entry.channel] = undefined;
-      this.freeChannels.push(entry.channel);
-    }
+    this.channels.publish();
+    if (entry.thread === 'dedicated' && entry.channel >= 0) this.channels.closeDedicated(entry.channel);
   }
 
   private kill(page: number): void {
     const entry = this.tasks.atPage(page);
     if (!entry) return;
+    this.end(entry);
+    if (page === this.initPage) {
+      this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
+    }
+  }
+
+  /** Ends a task for good: its call is answered Killed and its thread told. */
+  private end(entry: TaskEntry): void {
     this.counts.killed++;
     entry.killed = true;
     this.tasks.leavePage(entry);
@@ -379,15 +359,31 @@ export class KernelLoop implements Stepper {
     if (entry.seq >= 0 && entry.channel >= 0) this.answer(entry.channel, entry.tid, entry.seq, Status.Killed, undefined);
     this.waitIn(entry, -1);
     this.launcher.killed(entry.tid, entry.address);
-    if (page === this.initPage) {
-      this.outlet.exit({ code: 137, fault: { name: 'Killed', message: "init's Task object was destroyed" } });
-    }
+  }
+
+  /**
+   * Ends every task, for a system to follow this one on the same threads
+   * (Outlet calls are the caller's to silence). Resolves once no task has
+   * thread work left; the loop serves meanwhile, answering late calls Killed.
+   */
+  abandon(): Promise<void> {
+    this.controlled?.finish();
+    for (const entry of this.tasks.all()) if (!entry.killed && !entry.exited) this.end(entry);
+    this.channels.publish();
+    return new Promise((resolve) => {
+      this.whenIdle = resolve;
+      if (this.tasks.size === 0) resolve();
+    });
+  }
+
+  /** The tid the next loop on these threads starts at. */
+  nextTid(): number {
+    return this.tasks.nextTid;
   }
 
   private beforeInitExits(): void {
     if (this.snapshotAtInitExit && this.initSnapshot === undefined) this.initSnapshot = takeSnapshot(this.kernel);
   }
-
 
   /** Tasks known to the loop, for stats. */
   taskCount(): number {

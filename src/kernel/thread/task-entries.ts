@@ -18,8 +18,10 @@ export interface TaskEntry {
   thread: 'pool' | 'dedicated';
   /** Channel the task's calls come on; -1 until a pooled task's first call; LOST once its pooled thread is gone. */
   channel: number;
-  /** Sequence number of the call it is blocked in, or -1. */
+  /** Sequence number of the call it waits in (blocked, or parked in a controlled run), or -1. */
   seq: number;
+  /** Counted among its thread's calls blocked in the kernel. */
+  blocked: boolean;
   /** For traces: when the kernel took the blocked call, and the call. */
   traceStart: number;
   traceRequest: unknown;
@@ -30,12 +32,14 @@ export interface TaskEntry {
 export class TaskEntries {
   private readonly byTid = new Map<number, TaskEntry>();
   private readonly byPage = new Map<number, TaskEntry>();
-  private nextTid = 1;
   private launched = 0;
+
+  /** The tid the next task gets. */
+  constructor(public nextTid = 1) {}
 
   /** The entry of a task being launched at `page`. */
   add(page: number, thread: 'pool' | 'dedicated'): TaskEntry {
-    const entry: TaskEntry = { tid: this.nextTid++, page, address: physOf(page), ordinal: this.launched++, thread, channel: -1, seq: -1, traceStart: 0, traceRequest: null, killed: false, exited: false };
+    const entry: TaskEntry = { tid: this.nextTid++, page, address: physOf(page), ordinal: this.launched++, thread, channel: -1, seq: -1, blocked: false, traceStart: 0, traceRequest: null, killed: false, exited: false };
     this.byTid.set(entry.tid, entry);
     this.byPage.set(page, entry);
     return entry;
