@@ -26,6 +26,9 @@ export const EXPLORE_USAGE = `usage: caduceus explore <init-module> [options] [-
   --trace FILE       also write a Perfetto trace of the failing run, replayed
   --memory SIZE      physical memory of each run (default 64MiB)
   --threads N        pooled task threads of each run, 1 to ${MAX_THREADS} (default 1)
+  --fresh            boot each run on fresh threads (slower); by default the runs share
+                     one kernel thread and its task threads, which keep the programs' modules,
+                     and so their module-level variables, from run to run
 
 exit status: 0 when every run passed, 1 on a failure, 2 for bad usage`;
 
@@ -63,6 +66,7 @@ export async function exploreCommand(args: string[]): Promise<number> {
       trace: { type: 'string' },
       memory: { type: 'string' },
       threads: { type: 'string' },
+      fresh: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -99,6 +103,7 @@ export async function exploreCommand(args: string[]): Promise<number> {
     threads,
     keepGoing: values['keep-going'] === true,
     shrink: values['no-shrink'] !== true,
+    fresh: values.fresh === true,
     progress: (e) => {
       if (e.kind === 'run') {
         if (e.failed) failed++;
@@ -106,7 +111,15 @@ export async function exploreCommand(args: string[]): Promise<number> {
       } else bar.update({ shrinking: ` | shrinking, try ${e.index + 1}` });
     },
   }).finally(() => bar.stop());
-  const again = (s: number) => `caduceus explore ${init} --runs ${runs} --seed ${s} --strategy ${strategy}${depth ? ` --depth ${depth}` : ''}${checkEvery ? ` --check-every ${checkEvery}` : ''}${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  // Every option that shapes the runs, so that the line repeats them exactly.
+  const shaping = [
+    depth ? `--depth ${depth}` : '',
+    checkEvery ? `--check-every ${checkEvery}` : '',
+    values.memory !== undefined ? `--memory ${values.memory}` : '',
+    threads !== 1 ? `--threads ${threads}` : '',
+    values.fresh ? '--fresh' : '',
+  ].filter(Boolean);
+  const again = (s: number) => [`caduceus explore ${init} --runs ${runs} --seed ${s} --strategy ${strategy}`, ...shaping, ...(argv.length ? [`-- ${argv.join(' ')}`] : [])].join(' ');
   if (result.failures.length === 0) {
     process.stdout.write(`explore: ${result.runs} runs passed (seed ${result.seed}, ${strategy})\nrepeat with: ${again(result.seed)}\n`);
     return 0;

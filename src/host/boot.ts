@@ -32,8 +32,12 @@ export interface ExitStatus {
 
 export interface SystemStats extends KernelStats {
   loop: { passes: number; parks: number; frames: number; killed: number; tasks: number };
-  /** Task threads now: pooled and dedicated, and how many pooled ones were replaced as stuck. */
-  threads: { pooled: number; dedicated: number; replaced: number };
+  /**
+   * Task threads now: pooled and dedicated, how many pooled ones were
+   * replaced as stuck, and task starts posted to a pooled thread that no
+   * thread has received yet.
+   */
+  threads: { pooled: number; dedicated: number; replaced: number; jobsInFlight: number };
 }
 
 export interface System {

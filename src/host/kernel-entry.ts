@@ -8,7 +8,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { serialize } from 'node:v8';
 import * as Comlink from 'comlink';
-import { pageOf } from '../abi.ts';
+import { PAGE_SIZE, pageOf } from '../abi.ts';
 import { Channel, KernelBell } from '../ipc/channel.ts';
 import { nodeEndpoint } from '../ipc/control-port.ts';
 import type { HostEvent } from '../ipc/protocol.ts';
@@ -22,7 +22,7 @@ import type { BootConfig } from './options.ts';
 /** Channels for dedicated threads, beyond the pooled ones. */
 const MAX_CHANNELS = 4096;
 /** How long halt() waits for every task's thread work to end. */
-const HALT_MS = 2_000;
+const HALT_MS = 3_000;
 
 /** The task threads, kept from one system to the next on this kernel thread (src/host/machine.ts). */
 interface Threads {
@@ -33,6 +33,8 @@ interface Threads {
   nextTid: number;
   /** A halt left tasks running: no system may be booted on these threads again. */
   spoilt: boolean;
+  /** The physical memory of the system before, for the next of the same size. */
+  memory?: SharedArrayBuffer;
 }
 
 const events = (workerData as { events: MessagePort }).events;
@@ -75,9 +77,16 @@ const control = {
   boot(config: BootConfig, number: number): { pages: number; regions: number[] } {
     if (loop) throw new Error('already booted: halt the running system first');
     if (threads && (threads.spoilt || threads.pooled.length !== config.threads)) throw new Error('these task threads cannot take this system');
-    // Each system has memory of its own: a fresh buffer is zero without the cost of clearing one.
-    const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv });
+    // The memory of the system before is used again, as it was left, as a
+    // machine's RAM is after a reboot: the kernel zeroes every object it
+    // makes (and every area's metadata), so no program can see what an
+    // earlier one left. A new buffer each time would be zero for free, but
+    // each is freed only when every thread that held it collects its
+    // garbage, which an idle thread may not do for thousands of systems.
+    const reused = threads?.memory?.byteLength === config.pages * PAGE_SIZE ? threads.memory : undefined;
+    const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv, buffer: reused });
     threads ??= startThreads(config.threads);
+    threads.memory = kernel.core.phys.buffer;
     system = number;
     halting = false;
     // Once shutdown or a halt begins, tasks end because they are stopped,
@@ -128,7 +137,7 @@ const control = {
 
   stats() {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0 } };
+    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
   },
 
   /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */

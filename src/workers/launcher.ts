@@ -60,6 +60,7 @@ interface PooledJob {
   placement: Int32Array;
   ended: (fault?: Fault) => void;
   placements: number;
+  killed: boolean;
 }
 
 export class ThreadLauncher implements Launcher {
@@ -138,7 +139,7 @@ export class ThreadLauncher implements Launcher {
     if (job.thread === 'pool') {
       const placement = new Int32Array(new SharedArrayBuffer(4));
       job.placement = placement.buffer as SharedArrayBuffer;
-      const pooled: PooledJob = { job, placement, ended, placements: 0 };
+      const pooled: PooledJob = { job, placement, ended, placements: 0, killed: false };
       this.pooled.set(job.tid, pooled);
       this.place(pooled);
       return;
@@ -194,13 +195,19 @@ export class ThreadLauncher implements Launcher {
     }
     const pooled = this.pooled.get(tid);
     if (!pooled) return;
+    pooled.killed = true;
     // Not taken by any thread yet: cancel it, so that it never runs.
     if (Atomics.compareExchange(pooled.placement, 0, 0, CANCELLED) === 0) return;
     const thread = Atomics.load(pooled.placement, 0);
     if (thread > 0) this.probe(thread, task);
   }
 
-  /** Replaces pooled thread `id` unless its event loop answers within YIELD_MS. */
+  /**
+   * Replaces pooled thread `id` unless its event loop answers within
+   * YIELD_MS, and looks again each YIELD_MS while a task killed on it has
+   * not ended: a killed task may still be loading its module when first
+   * looked at, and hold the thread only once it runs.
+   */
   private probe(id: number, task: number): void {
     if (this.closed || this.probing.has(id) || this.stuck.has(id)) return;
     const worker = this.pool.threads.find((w) => w.threadId === id);
@@ -208,7 +215,11 @@ export class ThreadLauncher implements Launcher {
     this.probing.add(id);
     void flushThreads(this.flushChannel, [worker], YIELD_MS).then((silent) => {
       this.probing.delete(id);
-      if (silent.length === 0 || this.closed) return;
+      if (this.closed) return;
+      if (silent.length === 0) {
+        if (this.killedOn(id)) setTimeout(() => this.probe(id, task), YIELD_MS).unref();
+        return;
+      }
       const message = `its pooled thread was replaced: task 0x${task.toString(16)} did not yield within ${YIELD_MS} ms after it was killed`;
       this.stuck.add(id);
       this.reasons.set(id, { name: 'ThreadReplaced', message });
@@ -218,9 +229,15 @@ export class ThreadLauncher implements Launcher {
     });
   }
 
+  /** True while a task killed on pooled thread `id` has thread work left. */
+  private killedOn(id: number): boolean {
+    for (const pooled of this.pooled.values()) if (pooled.killed && Atomics.load(pooled.placement, 0) === id) return true;
+    return false;
+  }
+
   /** Task threads running now. */
-  threadCount(): { pooled: number; dedicated: number; replaced: number } {
-    return { pooled: this.pool.threads.length, dedicated: this.dedicated.size, replaced: this.replaced };
+  threadCount(): { pooled: number; dedicated: number; replaced: number; jobsInFlight: number } {
+    return { pooled: this.pool.threads.length, dedicated: this.dedicated.size, replaced: this.replaced, jobsInFlight: this.bell.jobsInFlight() };
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,17 @@ describe('explore', () => {
     }
   }, 120_000);
 
+  it('finds the same failures on one Machine as with fresh threads for every run, and counts its shrinking tries', async () => {
+    // No progress callback: shrinking must count its tries all the same (it once did so only inside the callback's arguments).
+    const shared = await explore({ init: example('wrong-reply'), runs: 30, seed: 5 });
+    const fresh = await explore({ init: example('wrong-reply'), runs: 30, seed: 5, fresh: true });
+    expect(shared.failures.length).toBe(1);
+    expect(fresh).toEqual(shared);
+    const tries = shared.failures[0].shrunk?.tries ?? 0;
+    expect(tries).toBeGreaterThan(0);
+    expect(tries).toBeLessThanOrEqual(40);
+  }, 240_000);
+
   it('refuses options it cannot use', async () => {
     await expect(explore({ init: example('lost-update'), runs: 0 })).rejects.toThrow(/'runs' must be a whole number of at least 1, got 0/);
     await expect(explore({ init: example('lost-update'), strategy: 'replay' as never })).rejects.toThrow(/'strategy' must be 'random' or 'pct', got replay/);
