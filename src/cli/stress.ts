@@ -1,20 +1,35 @@
-// `caduceus stress [--tasks N] [--seconds S] [--seed X] [--faults kill,throw,destroy-endpoint]`:
-// the built-in capability-handoff workload (src/stress), with a progress bar,
-// invariant checks while it runs and after, and a final report. Exit 1 on any
-// violation, lost or doubled message, or page not returned.
+// `caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
+// [--threads N] [--controlled [--strategy S] [--depth D]]`: the built-in
+// capability-handoff workload (src/stress), with a progress bar, invariant
+// checks while it runs and after, and a final report. Exit 1 on any
+// violation, lost or doubled message, or page not returned. With --ops and
+// --controlled the run is a function of its options, so the same command
+// gives the same report.
 
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { PAGE_SIZE } from '../abi.ts';
 import { boot } from '../host/boot.ts';
+import { MAX_THREADS } from '../host/options.ts';
 import { parseCount, UsageError } from './args.ts';
+import { renderDeadlocks } from './render.ts';
 
-export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S] [--seed X] [--faults LIST]
+export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
+                       [--threads N] [--controlled [--strategy S] [--depth D]]
 
   --tasks N      workers, half servers and half clients (default 16)
   --seconds S    how long the workload runs (default 5)
-  --seed X       the workload's decisions (default: random, printed)
-  --faults LIST  faults to inject: kill, throw, destroy-endpoint (comma separated)`;
+  --ops N        run until the clients have made N calls in all, instead of for a time
+  --seed X       the workload's decisions, and a controlled run's schedule (default: random, printed)
+  --faults LIST  faults to inject: kill, throw, destroy-endpoint (comma separated)
+  --threads N    pooled task threads, 1 to ${MAX_THREADS} (default: one per core)
+  --controlled   one task at a time in a seeded order (docs/explore.md); needs --ops.
+                 The same command then gives the same report
+  --strategy S   with --controlled: random (default) or pct
+  --depth D      with --controlled and pct: the bug depth it aims at (default 3)`;
+
+/** A controlled stress run looks for violations and deadlocks every this many steps. */
+const CHECK_EVERY = 1000;
 
 const FAULTS = ['kill', 'throw', 'destroy-endpoint'];
 
@@ -46,6 +61,11 @@ export async function stressCommand(args: string[]): Promise<number> {
       seconds: { type: 'string', default: '5' },
       seed: { type: 'string' },
       faults: { type: 'string', default: '' },
+      ops: { type: 'string' },
+      threads: { type: 'string' },
+      controlled: { type: 'boolean' },
+      strategy: { type: 'string' },
+      depth: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,20 +79,49 @@ export async function stressCommand(args: string[]): Promise<number> {
   const faults = values.faults.split(',').filter((f) => f.length > 0);
   const unknown = faults.filter((f) => !FAULTS.includes(f));
   if (unknown.length > 0) throw new UsageError(`--faults takes ${FAULTS.join(', ')}, got '${unknown.join(',')}'`);
-  const repeat = `caduceus stress --tasks ${tasks} --seconds ${seconds} --seed ${seed}${faults.length > 0 ? ` --faults ${faults.join(',')}` : ''}`;
+  const ops = values.ops === undefined ? 0 : parseCount(values.ops, '--ops');
+  const threads = values.threads === undefined ? undefined : parseCount(values.threads, '--threads');
+  if (threads !== undefined && threads > MAX_THREADS) throw new UsageError(`--threads takes a whole number from 1 to ${MAX_THREADS}, got '${values.threads}'`);
+  const controlled = values.controlled === true;
+  if (controlled && ops === 0) throw new UsageError('--controlled needs --ops N: a run that ends on the clock cannot repeat exactly');
+  if (ops > 0 && values.seconds !== '5') throw new UsageError('--seconds and --ops are two ways to end the run: give one');
+  if (!controlled && (values.strategy !== undefined || values.depth !== undefined)) throw new UsageError('--strategy and --depth go with --controlled');
+  const strategy = values.strategy ?? 'random';
+  if (strategy !== 'random' && strategy !== 'pct') throw new UsageError(`--strategy takes random or pct, got '${strategy}'`);
+  const depth = values.depth === undefined ? undefined : parseCount(values.depth, '--depth');
+  // Every option that shapes the run, so that the line repeats it.
+  const repeat = [
+    `caduceus stress --tasks ${tasks}`,
+    ops > 0 ? `--ops ${ops}` : `--seconds ${seconds}`,
+    `--seed ${seed}`,
+    faults.length > 0 ? `--faults ${faults.join(',')}` : '',
+    threads !== undefined ? `--threads ${threads}` : '',
+    controlled ? `--controlled --strategy ${strategy}${depth !== undefined ? ` --depth ${depth}` : ''}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const pages = Math.max(16_384, tasks * 56 + 4096);
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
-  const system = await boot({ init, argv: [String(tasks), String(seconds), String(seed), faults.join(',')], memory: pages * PAGE_SIZE, console: () => {} });
+  const system = await boot({
+    init,
+    argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : ''],
+    memory: pages * PAGE_SIZE,
+    threads,
+    console: () => {},
+    schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
+  });
+  // The bar counts seconds, or with --ops the clients' calls so far.
+  const total = ops > 0 ? ops : seconds;
   const bar = new SingleBar({
-    format: 'stress |{bar}| {value}/{total} s | {calls} calls | {errors} errors | {checks} checks, {violations} violations',
+    format: `stress |{bar}| {value}/{total} ${ops > 0 ? 'calls' : 's'} | {calls} calls | {errors} errors | {checks} checks, {violations} violations`,
     stream: process.stderr,
     hideCursor: true,
     // Not a terminal (a CI log): a plain line every second instead of a redrawn bar.
     noTTYOutput: true,
     notTTYSchedule: 1000,
   });
-  bar.start(seconds, 0, { calls: 0, errors: 0, checks: 0, violations: 0 });
+  bar.start(total, 0, { calls: 0, errors: 0, checks: 0, violations: 0 });
   const t0 = performance.now();
   let checks = 0;
   const violations: string[] = [];
@@ -83,7 +132,8 @@ export async function stressCommand(args: string[]): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 250));
       if (done) break;
       const stats = await system.stats().catch(() => null);
-      if (performance.now() - lastCheck > 1000) {
+      // A controlled run checks itself every CHECK_EVERY steps, where the schedule says, not by the clock.
+      if (!controlled && performance.now() - lastCheck > 1000) {
         lastCheck = performance.now();
         const result = await system.check().catch(() => null);
         if (result) {
@@ -93,21 +143,24 @@ export async function stressCommand(args: string[]): Promise<number> {
       }
       const calls = stats ? Object.values(stats.calls).reduce((a, b) => a + b, 0) : 0;
       const errors = stats ? Object.values(stats.errors).reduce((a, b) => a + b, 0) : 0;
-      bar.update(Math.min(seconds, Math.floor((performance.now() - t0) / 1000)), { calls, errors, checks, violations: violations.length });
+      const progress = ops > 0 ? (stats?.calls.Call ?? 0) : Math.floor((performance.now() - t0) / 1000);
+      bar.update(Math.min(total, progress), { calls, errors, checks, violations: violations.length });
     }
   })();
   const status = await system.exited;
   done = true;
   await watch;
+  if (status.schedule) checks += Math.floor(status.schedule.steps / CHECK_EVERY);
   const final = await system.check();
   checks++;
   violations.push(...final.violations);
   const stats = await system.stats();
-  bar.update(seconds, { checks, violations: violations.length });
+  bar.update(total, { checks, violations: violations.length });
   bar.stop();
   await system.shutdown();
   if (status.fault || !status.value) {
-    process.stderr.write(`stress: the workload failed: ${status.fault?.message ?? 'no report'}\nrepeat with: ${repeat}\n`);
+    const deadlocked = status.deadlocked?.length ? `deadlocked:\n${renderDeadlocks(status.deadlocked)}` : '';
+    process.stderr.write(`stress: the workload failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\n${deadlocked}repeat with: ${repeat}\n`);
     return 1;
   }
   const r = status.value as StressResult;
@@ -125,9 +178,10 @@ export async function stressCommand(args: string[]): Promise<number> {
     `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
     `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
     `  invariant checks: ${checks}, violations: ${violations.length}`,
+    ...(status.schedule ? [`  schedule: ${status.schedule.steps} controlled steps (${strategy}, seed ${seed}), check() and deadlocks every ${CHECK_EVERY}`] : []),
     ...violations.slice(0, 10).map((v) => `    ${v}`),
   ];
-  console.log(lines.join('\n'));
+  console.log([...lines, `repeat with: ${repeat}`].join('\n'));
   const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpected.length > 0;
   if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
   return failed ? 1 : 0;

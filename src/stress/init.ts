@@ -1,7 +1,15 @@
 // The init of `caduceus stress`: builds servers and clients (see worker.ts),
 // lets them run, injects seeded faults, stops everything, reconciles the
 // sequence numbers, destroys it all and checks that every page came back.
-// argv: tasks, seconds, seed, faults (comma list of kill, throw, destroy-endpoint).
+// argv: tasks, seconds, seed, faults (comma list of kill, throw,
+// destroy-endpoint), ops, and 'controlled' or nothing.
+//
+// With ops 0 the workload runs for `seconds`, injecting a fault now and then
+// by the clock. With ops N the clients make N calls in all, and init injects
+// faults between its looks at the reports, by its seeded stream alone: no
+// clock or timer decides anything, so a controlled run of it (caduceus
+// stress --controlled) is a function of its seed and schedule. In a
+// controlled run init waits by yielding; otherwise by a short sleep.
 import { type BootInfo, ObjectType as T, Rights, type Sys, task } from '../task.ts';
 import { Control, Label, rng, Slot } from './rng.ts';
 
@@ -20,12 +28,16 @@ interface Worker {
 }
 
 const SERVERS_PER_CLIENT = 8;
+/** With ops N: the chance that init injects a fault at one of its looks that found no report. */
+const FAULT_CHANCE = 0.01;
 const dec = new TextDecoder();
 
 export default task(async (sys: Sys, boot: BootInfo) => {
-  const [tasksArg, secondsArg, seedArg, faultsArg = ''] = boot.argv;
+  const [tasksArg, secondsArg, seedArg, faultsArg = '', opsArg = '0', mode = ''] = boot.argv;
   const tasks = Math.max(2, Number(tasksArg));
   const seconds = Number(secondsArg);
+  const ops = Math.max(0, Number(opsArg));
+  const pause = mode === 'controlled' ? () => sys.yield() : (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const seed = Number(seedArg) >>> 0;
   const faults = faultsArg.split(',').filter((f) => f.length > 0);
   const random = rng(seed);
@@ -72,7 +84,10 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   }
   const program = new URL(`./worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url.split('?')[0]);
   for (const w of workers) {
-    await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0 }, { thread: w.id % 5 === 4 ? 'dedicated' : 'pool' });
+    // With ops N, each client's share of the N calls.
+    const c = w.id - nServers;
+    const budget = ops > 0 && w.role === 'client' ? Math.floor(ops / clients.length) + (c < ops % clients.length ? 1 : 0) : undefined;
+    await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0, budget }, { thread: w.id % 5 === 4 ? 'dedicated' : 'pool' });
   }
   await sys.print(boot.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
 
@@ -95,14 +110,10 @@ export default task(async (sys: Sys, boot: BootInfo) => {
       }
     }
   };
-  const deadline = performance.now() + seconds * 1000;
-  while (performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await watchEndings();
-    if (faults.length === 0 || random() < 0.5) continue;
+  const inject = async () => {
     const kind = faults[Math.floor(random() * faults.length)];
     const candidates = (kind === 'destroy-endpoint' ? servers : workers).filter((w) => w.fate === 'running');
-    if (candidates.length <= 1 || injected[kind] >= tasks / 6) continue;
+    if (candidates.length <= 1 || injected[kind] >= tasks / 6) return;
     const w = candidates[Math.floor(random() * candidates.length)];
     injected[kind] = (injected[kind] ?? 0) + 1;
     if (kind === 'kill') {
@@ -119,40 +130,60 @@ export default task(async (sys: Sys, boot: BootInfo) => {
       w.fate = 'inbox destroyed';
       await sys.destroy(w.inboxMemory as number, w.inbox as number);
     }
-  }
+  };
 
-  // Stop: clients first, then servers (a message with label 0).
+  // The workers' reports: what each client sent each server, and what each server received from each client.
   const sent = new Map<string, number>();
   const received = new Map<string, number>();
   let gaps = 0;
   let repeats = 0;
-  let ops = 0;
+  let workerOps = 0;
   const finished = new Set<number>();
+  /** Takes one report if one waits; false if none did. */
+  const takeReport = async (): Promise<boolean> => {
+    const msg = await sys.nbrecv(report).catch(() => null);
+    if (!msg) return false;
+    const r = JSON.parse(dec.decode(msg.data)) as { role: string; counts: Record<string, number>; gaps: number; repeats: number; ops: number; last: boolean };
+    for (const [k, n] of Object.entries(r.counts)) {
+      if (r.role === 'client') sent.set(`${msg.label}->${k}`, n);
+      else received.set(`${Number(k) - 1}->${msg.label}`, n);
+    }
+    if (r.last) {
+      gaps += r.gaps;
+      repeats += r.repeats;
+      workerOps += r.ops;
+      finished.add(msg.label);
+    }
+    return true;
+  };
   const collect = async (expected: Set<number>) => {
-    for (const id of finished) expected.delete(id);
-    while (expected.size > 0) {
+    for (;;) {
       await watchEndings();
-      for (const w of workers) if (w.fate === 'failed') expected.delete(w.id);
-      if (expected.size === 0) break;
-      const msg = await sys.nbrecv(report).catch(() => null);
-      if (!msg) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        continue;
-      }
-      const r = JSON.parse(dec.decode(msg.data)) as { role: string; counts: Record<string, number>; gaps: number; repeats: number; ops: number; last: boolean };
-      for (const [k, n] of Object.entries(r.counts)) {
-        if (r.role === 'client') sent.set(`${msg.label}->${k}`, n);
-        else received.set(`${Number(k) - 1}->${msg.label}`, n);
-      }
-      if (r.last) {
-        gaps += r.gaps;
-        repeats += r.repeats;
-        ops += r.ops;
-        finished.add(msg.label);
-        expected.delete(msg.label);
-      }
+      for (const w of workers) if (w.fate === 'failed' || finished.has(w.id)) expected.delete(w.id);
+      if (expected.size === 0) return;
+      if (!(await takeReport())) await pause(5);
     }
   };
+
+  if (ops === 0) {
+    const deadline = performance.now() + seconds * 1000;
+    while (performance.now() < deadline) {
+      await pause(100);
+      await watchEndings();
+      if (faults.length > 0 && random() >= 0.5) await inject();
+    }
+  } else {
+    // Until every client still running has made its share of the calls and reported.
+    const working = () => clients.some((w) => w.fate === 'running' && !finished.has(w.id));
+    while (working()) {
+      await watchEndings();
+      if (await takeReport()) continue;
+      if (faults.length > 0 && random() < FAULT_CHANCE) await inject();
+      await pause(1);
+    }
+  }
+
+  // Stop: clients first, then servers (a message with label 0).
   for (const w of clients) if (w.fate === 'running') await sys.signal(await signaller(sys, w.control, Control.Stop));
   await collect(new Set(clients.filter((w) => w.fate === 'running').map((w) => w.id)));
   for (const w of servers) if (w.fate === 'running') await sys.send(w.inbox as number, { label: Label.Stop });
@@ -181,7 +212,7 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   for (const w of workers) await sys.destroy(w.task, w.cspace, w.share, w.control, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
   await sys.destroy(report, faultEp);
   const atEnd = await sys.freePages(mem);
-  return { servers: servers.length, clients: clients.length, ops, delivered, lost, doubled, gaps, repeats, injected, endings, unexpected, freeAtBoot: atBoot, freeAtEnd: atEnd };
+  return { servers: servers.length, clients: clients.length, ops: workerOps, delivered, lost, doubled, gaps, repeats, injected, endings, unexpected, freeAtBoot: atBoot, freeAtEnd: atEnd };
 });
 
 /** The control Notification to signal, carrying `bits` as its badge (a badged copy, made once per signal). */

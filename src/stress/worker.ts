@@ -3,6 +3,7 @@
 // servers, attaching a Memory, an Endpoint or a Page cap by copy or move.
 // Every call carries a sequence number per (client, server) pair; a server
 // checks that each client's numbers arrive in order, with no gap or repeat.
+// A client with a budget stops after that many answered calls.
 import { KernelError, ObjectType as T, task } from '../task.ts';
 import { Control, Label, rng, Slot } from './rng.ts';
 
@@ -11,6 +12,8 @@ interface Arg {
   role: 'server' | 'client';
   seed: number;
   servers: number;
+  /** Clients, with ops N: the calls to make before reporting (otherwise until init says stop). */
+  budget?: number;
 }
 
 const enc = (v: unknown) => JSON.stringify(v);
@@ -65,7 +68,7 @@ export default task(async (sys, arg: Arg) => {
   } else {
     const alive = Array.from({ length: arg.servers }, (_, i) => i);
     const sent: Record<number, number> = {};
-    while (alive.length > 0 && !(await control())) {
+    while (alive.length > 0 && (arg.budget === undefined || ops < arg.budget) && !(await control())) {
       const at = Math.floor(random() * alive.length);
       const server = alive[at];
       const seq = (sent[server] ?? 0) + 1;

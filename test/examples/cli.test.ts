@@ -195,9 +195,35 @@ describe('caduceus stress', () => {
     expect(r.stdout).toMatch(/invariant checks: \d+, violations: 0/);
   });
 
-  it('refuses unknown faults', async () => {
-    const r = await caduceus('stress', '--faults', 'kill,explode');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--faults takes kill, throw, destroy-endpoint, got 'explode'/);
-  });
+  it('with --ops and --controlled gives the same report again from its repeat line, faults and all', async () => {
+    const a = await caduceus('stress', '--tasks', '6', '--ops', '300', '--seed', '3', '--controlled', '--faults', 'kill,throw,destroy-endpoint', '--threads', '1');
+    expect(a.code, `${a.stdout}\n${a.stderr}`).toBe(0);
+    const repeat = /^repeat with: caduceus (.*)$/m.exec(a.stdout)?.[1] ?? '';
+    expect(repeat).toBe('stress --tasks 6 --ops 300 --seed 3 --faults kill,throw,destroy-endpoint --threads 1 --controlled --strategy random');
+    const b = await caduceus(...repeat.split(' '));
+    expect(a.stdout).toMatch(/faults injected: kill 1\n/);
+    expect(a.stdout).toMatch(/schedule: \d+ controlled steps \(random, seed 3\), check\(\) and deadlocks every 1000/);
+    expect(a.stdout).toMatch(/messages: 289 delivered, 0 lost, 0 doubled/);
+    expect(b.stdout).toBe(a.stdout);
+    // --ops alone ends on the calls made, not the clock.
+    const plain = await caduceus('stress', '--tasks', '4', '--ops', '200', '--seed', '2', '--threads', '1');
+    expect(plain.code, `${plain.stdout}\n${plain.stderr}`).toBe(0);
+    expect(plain.stdout).toMatch(/messages: 200 delivered, 0 lost, 0 doubled/);
+  }, 120_000);
+
+  it('refuses options it cannot use, and options that do not go together', async () => {
+    for (const [args, message] of [
+      [['--faults', 'kill,explode'], /--faults takes kill, throw, destroy-endpoint, got 'explode'/],
+      [['--controlled'], /--controlled needs --ops N: a run that ends on the clock cannot repeat exactly/],
+      [['--ops', '10', '--seconds', '3'], /--seconds and --ops are two ways to end the run: give one/],
+      [['--strategy', 'pct'], /--strategy and --depth go with --controlled/],
+      [['--ops', '10', '--controlled', '--strategy', 'fair'], /--strategy takes random or pct, got 'fair'/],
+      [['--threads', '65'], /--threads takes a whole number from 1 to 64, got '65'/],
+      [['--ops', '0'], /--ops takes a whole number >= 1, got '0'/],
+    ] as const) {
+      const r = await caduceus('stress', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 60_000);
 });

@@ -9,7 +9,10 @@
 //   task of highest priority goes on; at d - 1 steps chosen at random among
 //   the first k, the task about to go on drops below every other. A bug of
 //   depth d among n tasks and k steps is found in one run with probability
-//   at least 1 / (n * k^(d-1)).
+//   at least 1 / (n * k^(d-1)). A task that yields drops below every
+//   other, as at a change point: a task polling in a loop of yields would
+//   otherwise hold the highest priority for ever and starve the tasks it
+//   waits for.
 // - replay: follows a recorded schedule, and says where a run stops
 //   following it.
 // - guided: follows recorded decisions where they still fit (the task can
@@ -70,6 +73,8 @@ export class Schedule {
   private readonly random: () => number;
   private readonly priorities = new Map<number, number>();
   private readonly changes: number[] = [];
+  /** pct: the priority below every other, for the next task that yields. */
+  private floor = 0;
 
   constructor(readonly options: ScheduleOptions) {
     this.random = randomSource(options.seed);
@@ -137,6 +142,8 @@ export class Schedule {
     const top = () => enabled.reduce((best, e) => ((this.priorities.get(e.task) as number) > (this.priorities.get(best.task) as number) ? e : best));
     const change = this.changes.indexOf(step + 1);
     if (change >= 0) this.priorities.set(top().task, change / depth);
-    return top();
+    const chosen = top();
+    if (chosen.op === 'Yield') this.priorities.set(chosen.task, --this.floor);
+    return chosen;
   }
 }
