@@ -23,6 +23,13 @@ export function parseSize(text: string, option: string): number {
   return Number(match[1]) * unit;
 }
 
+/** --strategy of a controlled run: random (the default) or pct. */
+export function parseStrategy(text: string | undefined): 'random' | 'pct' {
+  const strategy = text ?? 'random';
+  if (strategy !== 'random' && strategy !== 'pct') throw new UsageError(`--strategy takes random or pct, got '${strategy}'`);
+  return strategy;
+}
+
 export function parseCount(text: string, option: string, min = 1): number {
   if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${option} takes a whole number >= ${min}, got '${text}'`);
   return Number(text);

@@ -8,7 +8,7 @@ import { SingleBar } from 'cli-progress';
 import { controlledRun, explore, type Failure, type ScheduleFile, sizeOf } from '../host/explore.ts';
 import { MAX_THREADS, moduleUrl } from '../host/options.ts';
 import type { ScheduleRecord } from '../kernel/thread/controlled.ts';
-import { checkOutputPath, parseCount, parseSize, UsageError } from './args.ts';
+import { checkOutputPath, parseCount, parseSize, parseStrategy, UsageError } from './args.ts';
 import { objectName, renderDeadlocks } from './render.ts';
 
 export const EXPLORE_USAGE = `usage: caduceus explore <init-module> [options] [-- argv...]
@@ -76,8 +76,7 @@ export async function exploreCommand(args: string[]): Promise<number> {
   }
   const [init, ...argv] = positionals;
   if (!init) throw new UsageError('explore needs the init module to run');
-  const strategy = values.strategy ?? 'random';
-  if (strategy !== 'random' && strategy !== 'pct') throw new UsageError(`--strategy takes random or pct, got '${strategy}'`);
+  const strategy = parseStrategy(values.strategy);
   const out = values.out ?? 'caduceus-schedule.json';
   checkOutputPath(out, '--out');
   if (values.trace !== undefined) checkOutputPath(values.trace, '--trace');

@@ -11,7 +11,7 @@ import { SingleBar } from 'cli-progress';
 import { PAGE_SIZE } from '../abi.ts';
 import { boot } from '../host/boot.ts';
 import { MAX_THREADS } from '../host/options.ts';
-import { parseCount, UsageError } from './args.ts';
+import { parseCount, parseStrategy, UsageError } from './args.ts';
 import { renderDeadlocks } from './render.ts';
 
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
@@ -86,8 +86,7 @@ export async function stressCommand(args: string[]): Promise<number> {
   if (controlled && ops === 0) throw new UsageError('--controlled needs --ops N: a run that ends on the clock cannot repeat exactly');
   if (ops > 0 && values.seconds !== '5') throw new UsageError('--seconds and --ops are two ways to end the run: give one');
   if (!controlled && (values.strategy !== undefined || values.depth !== undefined)) throw new UsageError('--strategy and --depth go with --controlled');
-  const strategy = values.strategy ?? 'random';
-  if (strategy !== 'random' && strategy !== 'pct') throw new UsageError(`--strategy takes random or pct, got '${strategy}'`);
+  const strategy = parseStrategy(values.strategy);
   const depth = values.depth === undefined ? undefined : parseCount(values.depth, '--depth');
   // Every option that shapes the run, so that the line repeats it.
   const repeat = [
