@@ -15,8 +15,8 @@ export const program = (name: string) => new URL(`./programs/${name}${compiled ?
  * (when given), or if the invariants do not hold afterwards; the system is
  * shut down in every case.
  */
-export async function runInit(init: URL, argv: string[], threads: number, timeoutMs?: number): Promise<unknown> {
-  const system = await boot({ init, argv, threads, console: () => {} });
+export async function runInit(init: URL, argv: string[], threads: number, timeoutMs?: number, memory?: number): Promise<unknown> {
+  const system = await boot({ init, argv, threads, memory, console: () => {} });
   let timer: NodeJS.Timeout | undefined;
   try {
     const late = new Promise<never>((_, reject) => {

@@ -18,6 +18,7 @@ import { benchP9, p9Report } from './kv/p9.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
 import { benchP10, p10Report } from './p10.ts';
 import { benchP12, p12Report } from './p12.ts';
+import { benchP7, p7Report } from './p7.ts';
 import { benchP1, benchP2, benchP3, benchP6, benchP8, p1Report, p2Report, p3Report, p6Report, p8Report } from './system.ts';
 
 interface SuiteContext {
@@ -61,6 +62,7 @@ const ENTRIES: SuiteEntry[] = [
   { id: 'P3', title: '64 pooled tasks on one thread: amortized cost per call (vs B2)', shares: true, run: async (c) => p3Report(await benchP3(c.options, (await c.baselines()).B2.roundTripNs.median)) },
   { id: 'P5', title: 'core ALLOC + DESTROY of a Page in a fragmented area', run: async (c) => p5Report(await benchP5(c.options)) },
   { id: 'P6', title: 'starting a pooled task', run: async (c) => p6Report(await benchP6(c.options)) },
+  { id: 'P7', title: '100,000 live pooled tasks: starts, memory, teardown', run: async (c) => p7Report(await benchP7(c.options)) },
   { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
   { id: 'P9', title: 'kv workload, 64 pooled clients: Caduceus vs raw postMessage and comlink', run: async (c) => p9Report(await benchP9(c.options)) },
   { id: 'P12', title: 'controlled mode: scheduling steps per second, and explore runs per second', run: async (c) => p12Report(await benchP12(c.options)) },

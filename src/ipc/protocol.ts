@@ -17,11 +17,14 @@ export interface TaskJob {
   /** The channel of a dedicated thread. */
   channel?: { index: number; buffer: SharedArrayBuffer };
   /**
-   * A pooled job's placement word (Int32): 0 until a thread takes the job,
-   * then that thread's id; the launcher sets it to -1 to cancel a job no
-   * thread has taken (its task was killed before it ran).
+   * A pooled job's placement word, its index in PoolThreadData.placements:
+   * 0 until a thread takes the job, then that thread's id; the launcher
+   * sets it to -1 to cancel a job no thread has taken (its task was killed
+   * before it ran). One table for all jobs, not a buffer each: a buffer
+   * costs each thread that receives one about 200 bytes for as long as
+   * the job lives.
    */
-  placement?: SharedArrayBuffer;
+  placement?: number;
   /** Init: its return value is wanted by the host. */
   init: boolean;
   /**
@@ -62,6 +65,8 @@ export interface TaskThreadData extends ThreadData {
 /** workerData of a pooled task thread. */
 export interface PoolThreadData extends TaskThreadData {
   channels: SharedArrayBuffer[];
+  /** The placement words of pooled jobs (Int32), one per job live, indexed by TaskJob.placement. */
+  placements: SharedArrayBuffer;
 }
 
 /** workerData of a dedicated task thread. */

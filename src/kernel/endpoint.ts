@@ -49,6 +49,7 @@ interface Meeting {
  * the caller blocks (its answer comes later as an effect).
  */
 export class Endpoints {
+  /** The queues of each Endpoint that has had a task blocked on it, until the Endpoint dies. */
   readonly queues = new Map<number, Queues>();
 
   constructor(
@@ -73,7 +74,9 @@ export class Endpoints {
     if (!q) return;
     q.senders.delete(task);
     q.receivers.delete(task);
-    if (q.senders.size === 0 && q.receivers.size === 0) this.queues.delete(endpoint);
+    // An empty queue stays until its Endpoint dies: deleting and adding the
+    // same key of a big map on each wait of a busy server leaves dead
+    // entries in one hash bucket for every lookup to walk (runtime.ts).
   }
 
   /** A dying Endpoint fails every task blocked on it with EPIPE. */

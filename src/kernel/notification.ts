@@ -19,7 +19,10 @@ export function decodeNotification(core: Core, task: number, caddr: unknown, rig
 }
 
 export class Notifications {
-  /** Tasks blocked in wait, by Notification page, in arrival order. */
+  /**
+   * Tasks blocked in wait, by Notification page, in arrival order; a set
+   * is kept, empty, until its Notification dies (see Endpoints.queues).
+   */
   readonly waiters = new Map<number, Set<number>>();
 
   constructor(
@@ -38,8 +41,9 @@ export class Notifications {
     const waiting = this.waiters.get(page);
     if (waiting && waiting.size > 0) {
       const value = words[at];
-      this.waiters.delete(page);
-      for (const task of waiting) this.waits.answer(task, { errno: 0, value });
+      const woken = [...waiting];
+      waiting.clear();
+      for (const task of woken) this.waits.answer(task, { errno: 0, value });
       words[at] = 0;
     }
     return { errno: 0, value: undefined };
@@ -65,7 +69,6 @@ export class Notifications {
     const waiting = this.waiters.get(page);
     if (!waiting) return;
     waiting.delete(task);
-    if (waiting.size === 0) this.waiters.delete(page);
   }
 
   /** A dying Notification fails its waiters with EPIPE. */

@@ -37,6 +37,13 @@ type PiscinaWorker = Parameters<Balancer>[1][number];
 const CANCELLED = -1;
 /** How often a job no thread took is placed again when threads die under it. */
 const MAX_PLACEMENTS = 4;
+/**
+ * Words of the placement table: one per pooled task live at once. A task
+ * takes a page of physical memory at least, and memory is at most 2^20
+ * pages, so no system can have more. (4 MiB of address space, of which only
+ * the words used take memory.)
+ */
+const MAX_PLACEMENT_WORDS = 1 << 20;
 
 export interface LauncherOptions {
   threads: number;
@@ -57,7 +64,8 @@ function faultOf(error: unknown, fallback: string): Fault {
 
 interface PooledJob {
   job: TaskJob;
-  placement: Int32Array;
+  /** Its word in the placement table. */
+  placement: number;
   ended: (fault?: Fault) => void;
   placements: number;
   killed: boolean;
@@ -83,12 +91,17 @@ export class ThreadLauncher implements Launcher {
 
   /** The doorbell, whose count of jobs in flight the launcher keeps with the pooled threads. */
   private readonly bell: KernelBell;
+  /** The placement words of pooled jobs (see TaskJob.placement). */
+  private readonly placements = new Int32Array(new SharedArrayBuffer(4 * MAX_PLACEMENT_WORDS));
+  private readonly freePlacements: number[] = [];
+  private nextPlacement = 0;
 
   constructor(private readonly options: LauncherOptions) {
     this.bell = new KernelBell(options.bell);
     const workerData: PoolThreadData = {
       entry: threadEntry('pool-thread'),
       channels: options.channels,
+      placements: this.placements.buffer as SharedArrayBuffer,
       bell: options.bell,
       flushChannel: this.flushChannel,
     };
@@ -137,8 +150,8 @@ export class ThreadLauncher implements Launcher {
   start(job: TaskJob, ended: (fault?: Fault) => void): void {
     if (this.closed) return;
     if (job.thread === 'pool') {
-      const placement = new Int32Array(new SharedArrayBuffer(4));
-      job.placement = placement.buffer as SharedArrayBuffer;
+      const placement = this.freePlacements.pop() ?? this.nextPlacement++;
+      job.placement = placement;
       const pooled: PooledJob = { job, placement, ended, placements: 0, killed: false };
       this.pooled.set(job.tid, pooled);
       this.place(pooled);
@@ -168,7 +181,7 @@ export class ThreadLauncher implements Launcher {
     this.pool.run(pooled.job).then(
       () => this.settle(pooled),
       (error: unknown) => {
-        const thread = Atomics.load(pooled.placement, 0);
+        const thread = Atomics.load(this.placements, pooled.placement);
         // No thread received it, so none counted it off.
         if (thread === 0) this.bell.jobsPosted(-1);
         // No thread took it (the one piscina gave it to died first): nothing of the task ran, so place it again.
@@ -183,6 +196,9 @@ export class ThreadLauncher implements Launcher {
 
   private settle(pooled: PooledJob, fault?: Fault): void {
     this.pooled.delete(pooled.job.tid);
+    // No thread reads the word of a job that has settled: it is free for the next.
+    Atomics.store(this.placements, pooled.placement, 0);
+    this.freePlacements.push(pooled.placement);
     pooled.ended(fault);
   }
 
@@ -197,8 +213,8 @@ export class ThreadLauncher implements Launcher {
     if (!pooled) return;
     pooled.killed = true;
     // Not taken by any thread yet: cancel it, so that it never runs.
-    if (Atomics.compareExchange(pooled.placement, 0, 0, CANCELLED) === 0) return;
-    const thread = Atomics.load(pooled.placement, 0);
+    if (Atomics.compareExchange(this.placements, pooled.placement, 0, CANCELLED) === 0) return;
+    const thread = Atomics.load(this.placements, pooled.placement);
     if (thread > 0) this.probe(thread, task);
   }
 
@@ -231,7 +247,7 @@ export class ThreadLauncher implements Launcher {
 
   /** True while a task killed on pooled thread `id` has thread work left. */
   private killedOn(id: number): boolean {
-    for (const pooled of this.pooled.values()) if (pooled.killed && Atomics.load(pooled.placement, 0) === id) return true;
+    for (const pooled of this.pooled.values()) if (pooled.killed && Atomics.load(this.placements, pooled.placement) === id) return true;
     return false;
   }
 

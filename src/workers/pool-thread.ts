@@ -11,6 +11,7 @@ import { answerFlushes } from './stdio.ts';
 
 const data = workerData as PoolThreadData;
 const bell = new KernelBell(data.bell);
+const placements = new Int32Array(data.placements);
 let runtime: ThreadRuntime | undefined;
 guardThread();
 answerFlushes(data.flushChannel);
@@ -21,10 +22,10 @@ process.on('exit', (code) => {
   if (owner && runtime) runtime.channel.recordExit(owner.tid, code);
 });
 
-export default async function runPooledTask(job: TaskJob): Promise<void> {
+export default function runPooledTask(job: TaskJob): Promise<void> | undefined {
   bell.jobsPosted(-1);
   // Take the job, unless the launcher cancelled it (its task was killed before any thread took it).
-  if (job.placement && Atomics.compareExchange(new Int32Array(job.placement), 0, 0, threadId) !== 0) return;
+  if (job.placement !== undefined && Atomics.compareExchange(placements, job.placement, 0, threadId) !== 0) return undefined;
   runtime ??= new ThreadRuntime(claimChannel(data.channels, threadId), bell);
-  await runJob(runtime, job);
+  return runJob(runtime, job);
 }

@@ -41,6 +41,8 @@ function ownerOfEscape(): Owner | undefined {
 }
 
 const programs = new Map<string, Promise<TaskFunction>>();
+/** The programs loaded so far, for a start that needs no wait. */
+const loaded = new Map<string, TaskFunction>();
 
 /** Loads a program module once per thread. */
 export function loadProgram(url: string): Promise<TaskFunction> {
@@ -48,7 +50,10 @@ export function loadProgram(url: string): Promise<TaskFunction> {
   if (!loading) {
     loading = importProgram(url);
     programs.set(url, loading);
-    loading.catch(() => programs.delete(url));
+    loading.then(
+      (fn) => loaded.set(url, fn),
+      () => programs.delete(url),
+    );
   }
   return loading;
 }
@@ -140,40 +145,107 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
  * Runs a job to its end; resolves once the kernel knows how the task ended.
  * `alone`: the task has the thread to itself (a dedicated thread).
  */
-export async function runJob(runtime: ThreadRuntime, job: TaskJob, alone = false): Promise<void> {
-  const sys = new Sys(runtime, job.tid, job.program, job.memory, job.seed);
-  let finish: (outcome: Outcome) => void = () => {};
-  const ended = new Promise<Outcome>((resolve) => (finish = resolve));
-  sys.onExit = (code) => finish({ kind: 'exit', code });
-  runtime.whenKilled(job.tid, () => finish({ kind: 'killed' }));
-  const fail = (error: unknown) => finish({ kind: 'throw', error });
-  const run = async () => {
+export function runJob(runtime: ThreadRuntime, job: TaskJob, alone = false): Promise<void> {
+  return new TaskRun(runtime, job).run(alone);
+}
+
+/**
+ * One task's run on this thread. A pooled thread may hold 100,000 tasks
+ * blocked in calls, so what each keeps while it waits is one object and
+ * its promise of the end, not a chain of async frames and closures
+ * (docs/threads.md, "Memory of a live task").
+ */
+class TaskRun implements Owner {
+  readonly tid: number;
+  private outcome: Outcome | null = null;
+  private done: () => void = noop;
+
+  constructor(
+    private readonly runtime: ThreadRuntime,
+    readonly job: TaskJob,
+  ) {
+    this.tid = job.tid;
+  }
+
+  run(alone: boolean): Promise<void> {
+    const ended = new Promise<void>((resolve) => (this.done = resolve));
+    const sys = new Sys(this.runtime, this.tid, this.job.program, this.job.memory, this.job.seed);
+    sys.onExit = this;
+    this.runtime.whenKilled(this.tid, this);
+    if (alone) {
+      soleTask = this;
+      begin(this, sys);
+    } else currentTask.run(this, begin, this, sys);
+    return ended;
+  }
+
+  /** Calls the task's function; its settling is the task's return or throw. */
+  call(fn: TaskFunction, sys: Sys): void {
+    let result: unknown;
     try {
-      const fn = await loadProgram(job.program);
-      const arg = job.arg ? deserialize(job.arg) : undefined;
-      finish({ kind: 'return', value: await fn(sys, arg) });
+      const arg = this.job.arg ? deserialize(this.job.arg) : undefined;
+      // Its bytes are not needed again, however long the task lives.
+      this.job.arg = undefined;
+      result = fn(sys, arg);
     } catch (error) {
-      fail(error);
+      this.fail(error);
+      return;
     }
-  };
-  const owner = { tid: job.tid, fail };
-  if (alone) {
-    soleTask = owner;
-    void run();
-  } else void currentTask.run(owner, run);
-  const outcome = await ended;
-  try {
-    if (outcome.kind !== 'killed' && !runtime.isKilled(job.tid)) {
-      // What the task wrote must reach the host before its end can end the system.
-      await flushStdio();
-      await runtime.call(job.tid, exitRequest(outcome, job.init));
+    Promise.resolve(result).then(
+      (value) => this.finish({ kind: 'return', value }),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  fail(error: unknown): void {
+    this.finish({ kind: 'throw', error });
+  }
+
+  /** sys.exit(code). */
+  exit(code: unknown): void {
+    this.finish({ kind: 'exit', code });
+  }
+
+  /** The kernel answered a call Killed: the run ends at once. */
+  killed(): void {
+    this.finish({ kind: 'killed' });
+  }
+
+  /** The first way the task ended is how it ended. */
+  private finish(outcome: Outcome): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    // After the microtasks already queued, as the task's own reactions to what ended it.
+    queueMicrotask(() => void this.end(outcome));
+  }
+
+  private async end(outcome: Outcome): Promise<void> {
+    try {
+      if (outcome.kind !== 'killed' && !this.runtime.isKilled(this.tid)) {
+        // What the task wrote must reach the host before its end can end the system.
+        await flushStdio();
+        await this.runtime.call(this.tid, exitRequest(outcome, this.job.init));
+      }
+    } catch {
+      // killed while exiting: nothing more to tell
+    } finally {
+      this.runtime.forget(this.tid);
+      this.done();
     }
-  } catch {
-    // killed while exiting: nothing more to tell
-  } finally {
-    runtime.forget(job.tid);
   }
 }
+
+/** Starts a run's function, at once when its program is loaded (no closure or promise kept for that). */
+function begin(run: TaskRun, sys: Sys): void {
+  const fn = loaded.get(run.job.program);
+  if (fn) return run.call(fn, sys);
+  loadProgram(run.job.program).then(
+    (program) => run.call(program, sys),
+    (error: unknown) => run.fail(error),
+  );
+}
+
+function noop(): void {}
 
 /**
  * Errors that escape every await of a task (a throw in a timer callback, an

@@ -21,6 +21,17 @@ export class TaskKilled extends Error {
   }
 }
 
+/** A task's part in its thread's calls. */
+interface TaskCalls {
+  /** The sequence number of its call in flight, or NONE. */
+  busy: number;
+  killed: boolean;
+  onKilled: { killed(): void } | null;
+}
+
+/** No call in flight (sequence numbers are u32). */
+const NONE = -1;
+
 interface Pending {
   tid: number;
   resolve: (value: unknown) => void;
@@ -48,10 +59,14 @@ export class ThreadRuntime {
   private readonly writer: FrameWriter;
   private readonly decoder: Decoder;
   private readonly pending = new Map<number, Pending>();
-  private readonly killed = new Set<number>();
-  /** Tasks with a call in flight, and its sequence number. */
-  private readonly busy = new Map<number, number>();
-  private readonly onKilled = new Map<number, () => void>();
+  /**
+   * Each task's calls, by tid. A task's record changes with each call, the
+   * map only as tasks come and go: a key deleted and set again on each call
+   * of a busy task would leave a chain of dead entries in its hash bucket,
+   * which every lookup walks until the next rehash, and a big map rehashes
+   * seldom (with 100,000 tasks each call then cost 20 µs and more).
+   */
+  private readonly tasks = new Map<number, TaskCalls>();
   private seq = 0;
   private flushQueued = false;
   private pumping = false;
@@ -99,9 +114,10 @@ export class ThreadRuntime {
 
   /** The answer to a call that cannot be made now: the task was killed, or has a call in flight. */
   private refuse(tid: number, op: unknown): Promise<never> | null {
-    if (this.killed.has(tid)) return Promise.reject(new TaskKilled());
+    const task = this.tasks.get(tid);
+    if (task?.killed) return Promise.reject(new TaskKilled());
     // One call in flight per task; exit may always end a task.
-    if (this.busy.has(tid) && op !== Op.Exit) return Promise.reject(new KernelError(Errno.EBUSY));
+    if (task && task.busy !== NONE && op !== Op.Exit) return Promise.reject(new KernelError(Errno.EBUSY));
     return null;
   }
 
@@ -113,9 +129,9 @@ export class ThreadRuntime {
   private await(tid: number, seq: number): Promise<unknown> {
     // Exit may come while the task waits in another call (it exited from a
     // timer, say): that call will never be answered, so it is dropped here.
-    const earlier = this.busy.get(tid);
-    if (earlier !== undefined) this.pending.delete(earlier);
-    this.busy.set(tid, seq);
+    const task = this.task(tid);
+    if (task.busy !== NONE) this.pending.delete(task.busy);
+    task.busy = seq;
     const promise = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { tid, resolve, reject }));
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -126,21 +142,25 @@ export class ThreadRuntime {
   }
 
   /** Registers what to do when the kernel reports a task killed. */
-  whenKilled(tid: number, handler: () => void): void {
-    this.onKilled.set(tid, handler);
+  whenKilled(tid: number, run: { killed(): void }): void {
+    this.task(tid).onKilled = run;
   }
 
   forget(tid: number): void {
     // A call still in flight when the task's run ends is never answered.
-    const seq = this.busy.get(tid);
-    if (seq !== undefined) this.pending.delete(seq);
-    this.onKilled.delete(tid);
-    this.killed.delete(tid);
-    this.busy.delete(tid);
+    const task = this.tasks.get(tid);
+    if (task && task.busy !== NONE) this.pending.delete(task.busy);
+    this.tasks.delete(tid);
   }
 
   isKilled(tid: number): boolean {
-    return this.killed.has(tid);
+    return this.tasks.get(tid)?.killed === true;
+  }
+
+  private task(tid: number): TaskCalls {
+    let task = this.tasks.get(tid);
+    if (!task) this.tasks.set(tid, (task = { busy: NONE, killed: false, onKilled: null }));
+    return task;
   }
 
   /** Sends the turn's frames with one ring of the kernel's doorbell. */
@@ -241,13 +261,13 @@ export class ThreadRuntime {
     const waiting = this.pending.get(seq);
     if (!waiting || waiting.tid !== tid) return;
     this.pending.delete(seq);
-    if (this.busy.get(waiting.tid) === seq) this.busy.delete(waiting.tid);
+    const task = this.tasks.get(waiting.tid);
+    if (task && task.busy === seq) task.busy = NONE;
     if (status === Status.Ok) waiting.resolve(value);
     else if (status === Status.Killed) {
-      this.killed.add(waiting.tid);
+      if (task) task.killed = true;
       waiting.reject(new TaskKilled());
-      const handler = this.onKilled.get(waiting.tid);
-      if (handler) handler();
+      task?.onKilled?.killed();
     } else waiting.reject(new KernelError(status));
   };
 }

@@ -86,7 +86,7 @@ function cloneArg(arg: unknown): unknown {
 
 export class Sys {
   /** Set by the task's runner: ends the task with an exit code. */
-  onExit: ((code: unknown) => void) | null = null;
+  onExit: { exit(code: unknown): void } | null = null;
 
   constructor(
     private readonly runtime: ThreadRuntime,
@@ -273,7 +273,7 @@ export class Sys {
 
   /** Ends the calling task with `code`; the promise never settles. */
   exit(code?: number): Promise<never> {
-    this.onExit?.(code ?? 0);
+    this.onExit?.exit(code ?? 0);
     return new Promise<never>(() => {});
   }
 
