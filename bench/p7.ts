@@ -5,7 +5,7 @@
 // its kernel pages, and the time to tear it all down.
 
 import { PAGE_SIZE } from '../src/abi.ts';
-import type { BenchOptions, BenchReport } from './harness.ts';
+import { type BenchOptions, type BenchReport, median } from './harness.ts';
 import { program, runInit } from './run-init.ts';
 
 /** Goals (docs/goals.md): the cost of a start at 100k live against 1k live; 100k starts in all; JS memory per live task. */
@@ -46,9 +46,13 @@ function thousandAt(r: P7Result, live: number): number {
 
 export function p7Report(r: P7Result): BenchReport {
   const ms = (n: number) => `${n.toFixed(1)} ms`;
-  // The first thousand also loads the child's program: 1k live is the thousand after it.
-  const base = thousandAt(r, 2000);
-  const at = [2000, 10_000, 50_000, 100_000].filter((n) => n <= r.tasks);
+  // The cost at few live tasks: the median of the thousands from 1k to 10k
+  // live. The first thousand is 3-4 x dearer (the child's program loads,
+  // the code warms, spin budgets adapt) even after an untimed round, and
+  // would flatter the ratio.
+  const early = r.thousandMs.slice(1, 10);
+  const base = median(early.length > 0 ? early : r.thousandMs);
+  const at = [1000, 10_000, 50_000, 100_000].filter((n) => n <= r.tasks);
   const last = thousandAt(r, r.tasks);
   const jsBytes = (r.rssLive - r.rssBefore - r.taskPages * PAGE_SIZE) / r.tasks;
   return {
@@ -56,8 +60,11 @@ export function p7Report(r: P7Result): BenchReport {
     title: `${r.tasks.toLocaleString('en')} live pooled tasks blocked in recv: starting them, their memory, tearing them down`,
     tables: [
       {
-        columns: ['live tasks', 'a thousand starts', 'vs 1k live'],
-        rows: at.map((n) => [n === 2000 ? '1k-2k' : `${n / 1000 - 1}k-${n / 1000}k`, ms(thousandAt(r, n)), `${(thousandAt(r, n) / base).toFixed(2)} x`]),
+        columns: ['live tasks', 'a thousand starts', 'vs 1k-10k live'],
+        rows: [
+          ...at.map((n) => [`${n / 1000 - 1}k-${n / 1000}k`, ms(thousandAt(r, n)), `${(thousandAt(r, n) / base).toFixed(2)} x`]),
+          ['1k-10k, median', ms(base), '1.00 x'],
+        ],
       },
       {
         columns: ['figure', 'value'],
@@ -71,7 +78,7 @@ export function p7Report(r: P7Result): BenchReport {
       },
     ],
     verdicts: [
-      { goal: `P7 a start at ${r.tasks / 1000}k live <= ${P7_MAX_GROWTH} x one at 1k live`, measured: `${(last / base).toFixed(2)} x`, met: last / base <= P7_MAX_GROWTH },
+      { goal: `P7 a start at ${r.tasks / 1000}k live <= ${P7_MAX_GROWTH} x one at 1k-10k live`, measured: `${(last / base).toFixed(2)} x`, met: last / base <= P7_MAX_GROWTH },
       { goal: `P7 ${r.tasks.toLocaleString('en')} starts <= ${P7_MAX_START_S} s`, measured: `${(r.startMs / 1000).toFixed(2)} s`, met: r.startMs / 1000 <= P7_MAX_START_S },
       { goal: `P7 <= ${P7_MAX_BYTES_PER_TASK / 1024} KiB a live task beyond its kernel pages`, measured: `${(jsBytes / 1024).toFixed(2)} KiB (RSS of every thread)`, met: jsBytes <= P7_MAX_BYTES_PER_TASK },
     ],
