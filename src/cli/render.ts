@@ -151,6 +151,14 @@ export function renderMermaid(snap: Snapshot): string {
 }
 
 /** A deadlock report, one line per task: what it waits in and on, and who alone could wake it. */
+/** A series as a line of bars, lowest to highest (a sparkline). */
+export function renderCurve(values: number[]): string {
+  const bars = '\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588';
+  const low = Math.min(...values);
+  const span = Math.max(...values) - low;
+  return values.map((v) => bars[span === 0 ? 0 : Math.min(bars.length - 1, Math.floor(((v - low) / span) * bars.length))]).join('');
+}
+
 export function renderDeadlocks(found: DeadlockedTask[]): string {
   const names = (tasks: number[]) => tasks.map((t) => objectName('Task', t)).join(', ');
   return found

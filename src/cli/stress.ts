@@ -8,11 +8,14 @@
 
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
+import { writeFileSync } from 'node:fs';
 import { PAGE_SIZE } from '../abi.ts';
 import { boot } from '../host/boot.ts';
 import { MAX_THREADS } from '../host/options.ts';
-import { parseCount, parseStrategy, UsageError } from './args.ts';
-import { renderDeadlocks } from './render.ts';
+import type { Snapshot } from '../kernel/snapshot.ts';
+import { initSlotsFor, SIGNALLERS } from '../stress/rng.ts';
+import { checkOutputPath, parseCount, parseStrategy, UsageError } from './args.ts';
+import { renderCurve, renderDeadlocks } from './render.ts';
 
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
                        [--threads N] [--controlled [--strategy S] [--depth D]]
@@ -26,7 +29,14 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --controlled   one task at a time in a seeded order (docs/explore.md); needs --ops.
                  The same command then gives the same report
   --strategy S   with --controlled: random (default) or pct
-  --depth D      with --controlled and pct: the bug depth it aims at (default 3)`;
+  --depth D      with --controlled and pct: the bug depth it aims at (default 3)
+  --trace FILE   write a Perfetto trace of the run
+  --snapshot FILE  write the kernel's state halfway through the run (see caduceus inspect)`;
+
+/** Init's first free slot: boot gives it slots 16 and up, the one Memory cap first. */
+const INIT_FIRST_FREE = 17;
+/** The memory curve's sampling period. */
+const SAMPLE_MS = 10_000;
 
 /** A controlled stress run looks for violations and deadlocks every this many steps. */
 const CHECK_EVERY = 1000;
@@ -66,6 +76,8 @@ export async function stressCommand(args: string[]): Promise<number> {
       controlled: { type: 'boolean' },
       strategy: { type: 'string' },
       depth: { type: 'string' },
+      trace: { type: 'string' },
+      snapshot: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +86,13 @@ export async function stressCommand(args: string[]): Promise<number> {
     return 0;
   }
   const tasks = parseCount(values.tasks, '--tasks', 2);
+  if (initSlotsFor(tasks, INIT_FIRST_FREE) >= SIGNALLERS) {
+    let most = tasks;
+    while (initSlotsFor(most, INIT_FIRST_FREE) >= SIGNALLERS) most--;
+    throw new UsageError(`--tasks takes at most ${most}: init keeps 5 to 7 caps for each worker in its CSpace of 65,536 slots; got ${tasks}`);
+  }
+  if (values.trace !== undefined) checkOutputPath(values.trace, '--trace');
+  if (values.snapshot !== undefined) checkOutputPath(values.snapshot, '--snapshot');
   const seconds = parseCount(values.seconds, '--seconds', 1);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : parseCount(values.seed, '--seed', 0);
   const faults = values.faults.split(',').filter((f) => f.length > 0);
@@ -107,6 +126,7 @@ export async function stressCommand(args: string[]): Promise<number> {
     argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : ''],
     memory: pages * PAGE_SIZE,
     threads,
+    trace: values.trace,
     console: () => {},
     schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
   });
@@ -125,12 +145,22 @@ export async function stressCommand(args: string[]): Promise<number> {
   let checks = 0;
   const violations: string[] = [];
   let done = false;
+  /** RSS of the whole process and the kernel thread's heap, every SAMPLE_MS. */
+  const rss: number[] = [];
+  const heap: number[] = [];
+  let snapshot: Snapshot | null = null;
   const watch = (async () => {
     let lastCheck = 0;
+    let lastSample = t0;
     while (!done) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       if (done) break;
       const stats = await system.stats().catch(() => null);
+      if (stats && performance.now() - lastSample >= SAMPLE_MS) {
+        lastSample += SAMPLE_MS;
+        rss.push(process.memoryUsage().rss);
+        heap.push(stats.heap.kernel);
+      }
       // A controlled run checks itself every CHECK_EVERY steps, where the schedule says, not by the clock.
       if (!controlled && performance.now() - lastCheck > 1000) {
         lastCheck = performance.now();
@@ -144,6 +174,8 @@ export async function stressCommand(args: string[]): Promise<number> {
       const errors = stats ? Object.values(stats.errors).reduce((a, b) => a + b, 0) : 0;
       const progress = ops > 0 ? (stats?.calls.Call ?? 0) : Math.floor((performance.now() - t0) / 1000);
       bar.update(Math.min(total, progress), { calls, errors, checks, violations: violations.length });
+      // Halfway, every worker is at work: the state worth looking at.
+      if (values.snapshot !== undefined && snapshot === null && progress >= total / 2) snapshot = await system.snapshot().catch(() => null);
     }
   })();
   const status = await system.exited;
@@ -157,6 +189,13 @@ export async function stressCommand(args: string[]): Promise<number> {
   bar.update(total, { checks, violations: violations.length });
   bar.stop();
   await system.shutdown();
+  if (values.trace !== undefined) process.stderr.write(`stress: trace written to ${values.trace}\n`);
+  if (values.snapshot !== undefined) {
+    if (snapshot) {
+      writeFileSync(values.snapshot, `${JSON.stringify(snapshot, null, 1)}\n`);
+      process.stderr.write(`stress: the state halfway through written to ${values.snapshot}\n`);
+    } else process.stderr.write(`stress: the run ended before its halfway snapshot: none written to ${values.snapshot}\n`);
+  }
   if (status.fault || !status.value) {
     const deadlocked = status.deadlocked?.length ? `deadlocked:\n${renderDeadlocks(status.deadlocked)}` : '';
     process.stderr.write(`stress: the workload failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\n${deadlocked}repeat with: ${repeat}\n`);
@@ -177,6 +216,7 @@ export async function stressCommand(args: string[]): Promise<number> {
     `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
     `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
     `  invariant checks: ${checks}, violations: ${violations.length}`,
+    ...memoryLines(rss, heap),
     ...(status.schedule ? [`  schedule: ${status.schedule.steps} controlled steps (${strategy}, seed ${seed}), check() and deadlocks every ${CHECK_EVERY}`] : []),
     ...violations.slice(0, 10).map((v) => `    ${v}`),
   ];
@@ -184,4 +224,23 @@ export async function stressCommand(args: string[]): Promise<number> {
   const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpected.length > 0;
   if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
   return failed ? 1 : 0;
+}
+
+/**
+ * The memory curve of a run of 20 s or more: RSS and the kernel thread's
+ * heap at each sample, and their growth from the sample at 2 minutes (or
+ * the first) to the last: a run that leaks shows a curve that keeps rising.
+ */
+function memoryLines(rss: number[], heap: number[]): string[] {
+  if (rss.length < 2) return [];
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+  // The sample at 2 minutes, when later ones follow it; else the first.
+  const atTwo = 120_000 / SAMPLE_MS - 1;
+  const from = rss.length > atTwo + 1 ? atTwo : 0;
+  const growth = (v: number[]) => `${(((v[v.length - 1] - v[from]) / v[from]) * 100).toFixed(1)} %`;
+  const since = from === 0 ? `${SAMPLE_MS / 1000} s` : '2 min';
+  return [
+    `  memory every ${SAMPLE_MS / 1000} s: RSS ${renderCurve(rss)} ${mib(Math.min(...rss))} to ${mib(Math.max(...rss))}; kernel heap ${renderCurve(heap)} ${mib(Math.min(...heap))} to ${mib(Math.max(...heap))}`,
+    `  memory growth from ${since} to the end: RSS ${growth(rss)}, kernel heap ${growth(heap)}`,
+  ];
 }

@@ -31,6 +31,8 @@ export interface ExitStatus {
 }
 
 export interface SystemStats extends KernelStats {
+  /** JavaScript heap in use, in bytes: the kernel thread's. */
+  heap: { kernel: number };
   loop: { passes: number; parks: number; frames: number; killed: number; tasks: number };
   /**
    * Task threads now: pooled and dedicated, how many pooled ones were

@@ -137,7 +137,7 @@ const control = {
 
   stats() {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
+    return { ...kernelStats(loop.kernel), heap: { kernel: process.memoryUsage().heapUsed }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
   },
 
   /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */

@@ -11,7 +11,7 @@
 // stress --controlled) is a function of its seed and schedule. In a
 // controlled run init waits by yielding; otherwise by a short sleep.
 import { type BootInfo, ObjectType as T, Rights, type Sys, task } from '../task.ts';
-import { Control, Label, rng, Slot } from './rng.ts';
+import { Control, Label, rng, SIGNALLERS, Slot } from './rng.ts';
 
 interface Worker {
   id: number;
@@ -217,7 +217,7 @@ export default task(async (sys: Sys, boot: BootInfo) => {
 
 /** The control Notification to signal, carrying `bits` as its badge (a badged copy, made once per signal). */
 async function signaller(sys: Sys, control: number, bits: number): Promise<number> {
-  const at = 65_000 + bits;
+  const at = SIGNALLERS + bits;
   await sys.destroy(at);
   await sys.copy(at, control, { badge: bits });
   return at;

@@ -9,6 +9,20 @@ export const Control = { Stop: 1, Throw: 2 } as const;
 /** The label of init's message that stops a server. */
 export const Label = { Stop: 0 } as const;
 
+/** Init's slots from here up hold the badged Notification caps it signals with. */
+export const SIGNALLERS = 65_000;
+
+/**
+ * The last slot of init's CSpace the workload uses for `tasks` workers:
+ * two Endpoints, then each worker's Task, CSpace, Memory, Notification and
+ * fault cap, and a server's inbox and its Memory too. It must stay below
+ * SIGNALLERS, which bounds the workers (10,830).
+ */
+export function initSlotsFor(tasks: number, firstFree: number): number {
+  const servers = Math.max(1, Math.floor(tasks / 2));
+  return firstFree + 2 + 7 * servers + 5 * (tasks - servers);
+}
+
 /** Slots of a worker's CSpace. */
 export const Slot = {
   Share: 1, // its own Memory, from which it allocates what it hands on

@@ -2,7 +2,7 @@
 // Console, and answers bad usage with a readable message and exit code 2.
 
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -211,6 +211,34 @@ describe('caduceus stress', () => {
     expect(plain.stdout).toMatch(/messages: 200 delivered, 0 lost, 0 doubled/);
   }, 120_000);
 
+  it('a 20-second soak under every fault reports its memory curve (R4 in small)', async () => {
+    const r = await caduceus('stress', '--tasks', '40', '--seconds', '20', '--seed', '11', '--faults', 'kill,throw,destroy-endpoint');
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/messages: \d+ delivered, 0 lost, 0 doubled/);
+    expect(r.stdout).toMatch(/pages: (\d+) free at boot, \1 after teardown \(every page back\)/);
+    expect(r.stdout).toMatch(/memory every 10 s: RSS [\u2581-\u2588]{2} \d+ MiB to \d+ MiB; kernel heap [\u2581-\u2588]{2} /);
+    expect(r.stdout).toMatch(/memory growth from 10 s to the end: RSS -?\d+\.\d %, kernel heap -?\d+\.\d %/);
+  }, 120_000);
+
+  it('writes a trace and a snapshot of the state halfway through', async () => {
+    const trace = `${root}/test/.stress-trace-${process.pid}.json`;
+    const snapshot = `${root}/test/.stress-snapshot-${process.pid}.json`;
+    try {
+      const r = await caduceus('stress', '--tasks', '40', '--seconds', '2', '--seed', '11', '--trace', trace, '--snapshot', snapshot);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain(`stress: trace written to ${trace}`);
+      const events = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: Array<{ name: string }> };
+      expect(events.traceEvents.some((e) => e.name === 'Call')).toBe(true);
+      // Halfway, the workers are there: a Task object for each of them and init.
+      const text = await caduceus('inspect', snapshot);
+      expect(text.code).toBe(0);
+      expect((text.stdout.match(/^\s*task_[0-9a-f]+/gm) ?? []).length).toBeGreaterThanOrEqual(20);
+    } finally {
+      rmSync(trace, { force: true });
+      rmSync(snapshot, { force: true });
+    }
+  }, 120_000);
+
   it('refuses options it cannot use, and options that do not go together', async () => {
     for (const [args, message] of [
       [['--faults', 'kill,explode'], /--faults takes kill, throw, destroy-endpoint, got 'explode'/],
@@ -220,6 +248,8 @@ describe('caduceus stress', () => {
       [['--ops', '10', '--controlled', '--strategy', 'fair'], /--strategy takes random or pct, got 'fair'/],
       [['--threads', '65'], /--threads takes a whole number from 1 to 64, got '65'/],
       [['--ops', '0'], /--ops takes a whole number >= 1, got '0'/],
+      [['--tasks', '100000'], /--tasks takes at most 10830: init keeps 5 to 7 caps for each worker in its CSpace of 65,536 slots; got 100000/],
+      [['--snapshot', '/nonexistent-dir/x.json'], /--snapshot/],
     ] as const) {
       const r = await caduceus('stress', ...args);
       expect(r.code, args.join(' ')).toBe(2);

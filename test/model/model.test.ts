@@ -9,7 +9,8 @@
 // command in one sequence of 64 (chosen by fast-check, so failures replay),
 // after a command that destroyed init, and at the end of every sequence.
 //
-// Environment: CADUCEUS_MODEL_RUNS = sequences (default 1000);
+// Environment: CADUCEUS_MODEL_RUNS = sequences (default 1000; `npm run
+// model` makes the full 10,000 and prints the seed);
 // CADUCEUS_MODEL_CHECK=all runs kernel.check() after every command of every
 // sequence; CADUCEUS_MODEL_STATS=1 prints what the sequences exercised;
 // CADUCEUS_MODEL_SEED, CADUCEUS_MODEL_PATH and CADUCEUS_MODEL_REPLAY (the
@@ -26,9 +27,8 @@ const RUNS = Number(process.env.CADUCEUS_MODEL_RUNS ?? 1000);
 const MAX_COMMANDS = 40;
 const CHECK_ALL = process.env.CADUCEUS_MODEL_CHECK === 'all';
 /** Replays a failure fast-check reported (with CADUCEUS_MODEL_REPLAY for the commands). */
-const replay = process.env.CADUCEUS_MODEL_SEED
-  ? { seed: Number(process.env.CADUCEUS_MODEL_SEED), path: process.env.CADUCEUS_MODEL_PATH, endOnFailure: true }
-  : {};
+const SEED = process.env.CADUCEUS_MODEL_SEED === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(process.env.CADUCEUS_MODEL_SEED);
+const replay = process.env.CADUCEUS_MODEL_SEED ? { seed: SEED, path: process.env.CADUCEUS_MODEL_PATH, endOnFailure: true } : { seed: SEED };
 
 /** Physical memory of 260..700 pages; the default single region or up to three small ones. */
 const bootArb = fc.integer({ min: 260, max: 700 }).chain((pages) => {
@@ -61,6 +61,7 @@ function memoryLeft(pages: number, byte: number | undefined): SharedArrayBuffer 
 
 afterAll(() => {
   if (process.env.CADUCEUS_MODEL_STATS) console.info(coverage.report());
+  if (process.env.CADUCEUS_MODEL_RUNS) console.info(`model: ${coverage.sequences} sequences; seed ${SEED}`);
 });
 
 describe('core vs reference model', () => {
