@@ -11,7 +11,7 @@
 // stress --controlled) is a function of its seed and schedule. In a
 // controlled run init waits by yielding; otherwise by a short sleep.
 import { type BootInfo, ObjectType as T, Rights, type Sys, task } from '../task.ts';
-import { Control, Label, rng, SIGNALLERS, Slot } from './rng.ts';
+import { Control, HUB, Label, rng, SIGNALLERS, Slot } from './rng.ts';
 
 interface Worker {
   id: number;
@@ -45,10 +45,15 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   const atBoot = await sys.freePages(mem);
   let next = boot.free.start;
   const slot = () => next++;
-  const report = slot();
-  const faultEp = slot();
-  await sys.alloc(mem, T.Endpoint, report);
-  await sys.alloc(mem, T.Endpoint, faultEp);
+  // Where init hears the workers: their reports and their endings, an
+  // Endpoint of each per HUB workers.
+  const hubs: Array<{ report: number; faults: number }> = [];
+  for (let h = 0; h * HUB < tasks; h++) {
+    const hub = { report: slot(), faults: slot() };
+    await sys.alloc(mem, T.Endpoint, hub.report);
+    await sys.alloc(mem, T.Endpoint, hub.faults);
+    hubs.push(hub);
+  }
   const nServers = Math.max(1, Math.floor(tasks / 2));
   const workers: Worker[] = [];
   for (let id = 0; id < tasks; id++) {
@@ -60,7 +65,8 @@ export default task(async (sys: Sys, boot: BootInfo) => {
     await sys.alloc(w.share, T.Notification, w.control);
     await sys.copy({ cspace: w.cspace, slot: Slot.Share }, w.share);
     await sys.copy({ cspace: w.cspace, slot: Slot.Control }, w.control, { rights: Rights.READ });
-    await sys.copy({ cspace: w.cspace, slot: Slot.Report }, report, { rights: Rights.WRITE });
+    const hub = hubs[Math.floor(id / HUB)];
+    await sys.copy({ cspace: w.cspace, slot: Slot.Report }, hub.report, { rights: Rights.WRITE });
     if (role === 'server') {
       w.inboxMemory = slot();
       w.inbox = slot();
@@ -69,7 +75,7 @@ export default task(async (sys: Sys, boot: BootInfo) => {
       await sys.copy({ cspace: w.cspace, slot: Slot.Inbox }, w.inbox, { rights: Rights.READ | Rights.GRANT });
     }
     const fault = slot();
-    await sys.copy(fault, faultEp, { badge: id + 1 });
+    await sys.copy(fault, hub.faults, { badge: id + 1 });
     await sys.configure(w.task, { cspace: w.cspace, fault });
     await sys.destroy(fault);
     workers.push(w);
@@ -91,15 +97,18 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   }
   await sys.print(boot.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
 
-  // Run, injecting faults now and then, and watching the fault Endpoint: a
+  // Run, injecting faults now and then, and watching the fault Endpoints: a
   // worker that faults unasked is a failure of the run, and its inbox is
   // destroyed so no caller waits on it for ever.
   const injected: Record<string, number> = {};
   const endings: Record<string, number> = {};
   const unexpected: string[] = [];
   const watchEndings = async () => {
+    for (const hub of hubs) await drainEndings(hub.faults);
+  };
+  const drainEndings = async (faults: number) => {
     for (;;) {
-      const msg = await sys.nbrecv(faultEp).catch(() => null);
+      const msg = await sys.nbrecv(faults).catch(() => null);
       if (!msg) return;
       endings[msg.label === 1 ? 'exit' : 'fault'] = (endings[msg.label === 1 ? 'exit' : 'fault'] ?? 0) + 1;
       const w = workers[msg.badge - 1];
@@ -141,7 +150,8 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   const finished = new Set<number>();
   /** Takes one report if one waits; false if none did. */
   const takeReport = async (): Promise<boolean> => {
-    const msg = await sys.nbrecv(report).catch(() => null);
+    let msg = null;
+    for (const hub of hubs) if ((msg = await sys.nbrecv(hub.report).catch(() => null))) break;
     if (!msg) return false;
     const r = JSON.parse(dec.decode(msg.data)) as { role: string; counts: Record<string, number>; gaps: number; repeats: number; ops: number; last: boolean };
     for (const [k, n] of Object.entries(r.counts)) {
@@ -210,7 +220,7 @@ export default task(async (sys: Sys, boot: BootInfo) => {
   await watchEndings();
   // Tear down everything and check every page came back.
   for (const w of workers) await sys.destroy(w.task, w.cspace, w.share, w.control, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
-  await sys.destroy(report, faultEp);
+  for (const hub of hubs) await sys.destroy(hub.report, hub.faults);
   const atEnd = await sys.freePages(mem);
   return { servers: servers.length, clients: clients.length, ops: workerOps, delivered, lost, doubled, gaps, repeats, injected, endings, unexpected, freeAtBoot: atBoot, freeAtEnd: atEnd };
 });

@@ -9,18 +9,25 @@ export const Control = { Stop: 1, Throw: 2 } as const;
 /** The label of init's message that stops a server. */
 export const Label = { Stop: 0 } as const;
 
+/**
+ * Workers per report Endpoint and fault Endpoint of init: each worker holds
+ * a cap to both (its fault Endpoint binding counts as one), and an object
+ * takes at most 256 references.
+ */
+export const HUB = 250;
+
 /** Init's slots from here up hold the badged Notification caps it signals with. */
 export const SIGNALLERS = 65_000;
 
 /**
  * The last slot of init's CSpace the workload uses for `tasks` workers:
- * two Endpoints, then each worker's Task, CSpace, Memory, Notification and
- * fault cap, and a server's inbox and its Memory too. It must stay below
- * SIGNALLERS, which bounds the workers (10,830).
+ * two Endpoints for each HUB workers, then each worker's Task, CSpace,
+ * Memory, Notification and fault cap, and a server's inbox and its Memory
+ * too. It must stay below SIGNALLERS, which bounds the workers (10,815).
  */
 export function initSlotsFor(tasks: number, firstFree: number): number {
   const servers = Math.max(1, Math.floor(tasks / 2));
-  return firstFree + 2 + 7 * servers + 5 * (tasks - servers);
+  return firstFree + 2 * Math.ceil(tasks / HUB) + 7 * servers + 5 * (tasks - servers);
 }
 
 /** Slots of a worker's CSpace. */

@@ -248,7 +248,7 @@ describe('caduceus stress', () => {
       [['--ops', '10', '--controlled', '--strategy', 'fair'], /--strategy takes random or pct, got 'fair'/],
       [['--threads', '65'], /--threads takes a whole number from 1 to 64, got '65'/],
       [['--ops', '0'], /--ops takes a whole number >= 1, got '0'/],
-      [['--tasks', '100000'], /--tasks takes at most 10830: init keeps 5 to 7 caps for each worker in its CSpace of 65,536 slots; got 100000/],
+      [['--tasks', '100000'], /--tasks takes at most 10815: init keeps 5 to 7 caps for each worker in its CSpace of 65,536 slots; got 100000/],
       [['--snapshot', '/nonexistent-dir/x.json'], /--snapshot/],
     ] as const) {
       const r = await caduceus('stress', ...args);
