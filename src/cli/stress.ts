@@ -228,17 +228,25 @@ export async function stressCommand(args: string[]): Promise<number> {
 
 /**
  * The memory curve of a run of 20 s or more: RSS and the kernel thread's
- * heap at each sample, and their growth from the sample at 2 minutes (or
- * the first) to the last: a run that leaks shows a curve that keeps rising.
+ * heap at each sample, and their growth from 2 minutes in (or the first
+ * sample) to the end: a run that leaks shows a curve that keeps rising.
+ * A heap sample falls anywhere on the garbage collector's sawtooth, so a
+ * long run compares the median of the minute from 2:00 with the median of
+ * the last minute, not two single samples.
  */
 function memoryLines(rss: number[], heap: number[]): string[] {
   if (rss.length < 2) return [];
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
-  // The sample at 2 minutes, when later ones follow it; else the first.
-  const atTwo = 120_000 / SAMPLE_MS - 1;
-  const from = rss.length > atTwo + 1 ? atTwo : 0;
-  const growth = (v: number[]) => `${(((v[v.length - 1] - v[from]) / v[from]) * 100).toFixed(1)} %`;
-  const since = from === 0 ? `${SAMPLE_MS / 1000} s` : '2 min';
+  const minute = 60_000 / SAMPLE_MS;
+  const atTwo = 2 * minute - 1; // the sample taken at 2:00
+  const long = rss.length >= atTwo + 2 * minute;
+  const from = long ? atTwo : 0;
+  const middle = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  const growth = (v: number[]) => {
+    const [start, end] = long ? [middle(v.slice(from, from + minute)), middle(v.slice(-minute))] : [v[0], v[v.length - 1]];
+    return `${(((end - start) / start) * 100).toFixed(1)} %`;
+  };
+  const since = long ? '2 min (medians of a minute)' : `${SAMPLE_MS / 1000} s`;
   return [
     `  memory every ${SAMPLE_MS / 1000} s: RSS ${renderCurve(rss)} ${mib(Math.min(...rss))} to ${mib(Math.max(...rss))}; kernel heap ${renderCurve(heap)} ${mib(Math.min(...heap))} to ${mib(Math.max(...heap))}`,
     `  memory growth from ${since} to the end: RSS ${growth(rss)}, kernel heap ${growth(heap)}`,
