@@ -9,16 +9,21 @@
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { writeFileSync } from 'node:fs';
-import { PAGE_SIZE } from '../abi.ts';
+import { MAX_MEMORY_PAGES, PAGE_SIZE } from '../abi.ts';
 import { boot } from '../host/boot.ts';
-import { MAX_THREADS } from '../host/options.ts';
+import { DEFAULT_MEMORY, MAX_THREADS, sizeText } from '../host/options.ts';
 import type { Snapshot } from '../kernel/snapshot.ts';
-import { initSlotsFor, SIGNALLERS } from '../stress/rng.ts';
-import { checkOutputPath, parseCount, parseStrategy, UsageError } from './args.ts';
+import type { StressResult } from '../stress/init.ts';
+import { MAX_GROUP, stressPages } from '../stress/rng.ts';
+import { checkOutputPath, parseCount, parseSize, parseStrategy, UsageError } from './args.ts';
 import { renderCurve, renderDeadlocks } from './render.ts';
 
+/** Workers on dedicated threads by default, at most: each is a thread to start and to schedule. */
+const DEDICATED = 8;
+
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
-                       [--threads N] [--controlled [--strategy S] [--depth D]]
+                       [--threads N] [--dedicated N] [--group N] [--memory SIZE]
+                       [--controlled [--strategy S] [--depth D]] [--trace FILE] [--snapshot FILE]
 
   --tasks N      workers, half servers and half clients (default 16)
   --seconds S    how long the workload runs (default 5)
@@ -26,6 +31,11 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --seed X       the workload's decisions, and a controlled run's schedule (default: random, printed)
   --faults LIST  faults to inject: kill, throw, destroy-endpoint (comma separated)
   --threads N    pooled task threads, 1 to ${MAX_THREADS} (default: one per core)
+  --dedicated N  workers on a dedicated thread each: every fifth worker, up to N
+                 (default ${DEDICATED}, or a fifth of the workers if fewer)
+  --group N      workers per group, 4 to ${MAX_GROUP.toLocaleString('en-US')}: more workers than that are split
+                 among foreman tasks, a group each (default ${MAX_GROUP.toLocaleString('en-US')})
+  --memory SIZE  physical memory (default: what the workers need, at least 64MiB)
   --controlled   one task at a time in a seeded order (docs/explore.md); needs --ops.
                  The same command then gives the same report
   --strategy S   with --controlled: random (default) or pct
@@ -33,8 +43,6 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --trace FILE   write a Perfetto trace of the run
   --snapshot FILE  write the kernel's state halfway through the run (see caduceus inspect)`;
 
-/** Init's first free slot: boot gives it slots 16 and up, the one Memory cap first. */
-const INIT_FIRST_FREE = 17;
 /** The memory curve's sampling period. */
 const SAMPLE_MS = 10_000;
 
@@ -42,23 +50,6 @@ const SAMPLE_MS = 10_000;
 const CHECK_EVERY = 1000;
 
 const FAULTS = ['kill', 'throw', 'destroy-endpoint'];
-
-interface StressResult {
-  servers: number;
-  clients: number;
-  ops: number;
-  delivered: number;
-  lost: number;
-  doubled: number;
-  gaps: number;
-  repeats: number;
-  injected: Record<string, number>;
-  endings: Record<string, number>;
-  /** Workers that faulted without being asked to: a failure of the run. */
-  unexpected: string[];
-  freeAtBoot: number;
-  freeAtEnd: number;
-}
 
 const list = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 
@@ -78,6 +69,9 @@ export async function stressCommand(args: string[]): Promise<number> {
       depth: { type: 'string' },
       trace: { type: 'string' },
       snapshot: { type: 'string' },
+      dedicated: { type: 'string' },
+      group: { type: 'string' },
+      memory: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,11 +80,10 @@ export async function stressCommand(args: string[]): Promise<number> {
     return 0;
   }
   const tasks = parseCount(values.tasks, '--tasks', 2);
-  if (initSlotsFor(tasks, INIT_FIRST_FREE) >= SIGNALLERS) {
-    let most = tasks;
-    while (initSlotsFor(most, INIT_FIRST_FREE) >= SIGNALLERS) most--;
-    throw new UsageError(`--tasks takes at most ${most}: init keeps 5 to 7 caps for each worker in its CSpace of 65,536 slots; got ${tasks}`);
-  }
+  const group = values.group === undefined ? MAX_GROUP : parseCount(values.group, '--group', 4);
+  if (group > MAX_GROUP) throw new UsageError(`--group takes a whole number from 4 to ${MAX_GROUP}: a group keeps 5 to 7 caps of each worker in a CSpace of 65,536 slots; got ${group}`);
+  const dedicated = values.dedicated === undefined ? Math.min(DEDICATED, Math.floor(tasks / 5)) : parseCount(values.dedicated, '--dedicated', 0);
+  const memory = memoryFor(tasks, group, values.memory);
   if (values.trace !== undefined) checkOutputPath(values.trace, '--trace');
   if (values.snapshot !== undefined) checkOutputPath(values.snapshot, '--snapshot');
   const seconds = parseCount(values.seconds, '--seconds', 1);
@@ -114,17 +107,19 @@ export async function stressCommand(args: string[]): Promise<number> {
     `--seed ${seed}`,
     faults.length > 0 ? `--faults ${faults.join(',')}` : '',
     threads !== undefined ? `--threads ${threads}` : '',
+    values.dedicated !== undefined ? `--dedicated ${dedicated}` : '',
+    values.group !== undefined ? `--group ${group}` : '',
+    values.memory !== undefined ? `--memory ${values.memory}` : '',
     controlled ? `--controlled --strategy ${strategy}${depth !== undefined ? ` --depth ${depth}` : ''}` : '',
   ]
     .filter(Boolean)
     .join(' ');
-  const pages = Math.max(16_384, tasks * 56 + 4096);
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
   const system = await boot({
     init,
-    argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : ''],
-    memory: pages * PAGE_SIZE,
+    argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : '', String(dedicated), String(group)],
+    memory,
     threads,
     trace: values.trace,
     console: () => {},
@@ -151,6 +146,7 @@ export async function stressCommand(args: string[]): Promise<number> {
   let snapshot: Snapshot | null = null;
   const watch = (async () => {
     let lastCheck = 0;
+    let checkMs = 0;
     let lastSample = t0;
     while (!done) {
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -162,9 +158,12 @@ export async function stressCommand(args: string[]): Promise<number> {
         heap.push(stats.heap.kernel);
       }
       // A controlled run checks itself every CHECK_EVERY steps, where the schedule says, not by the clock.
-      if (!controlled && performance.now() - lastCheck > 1000) {
+      // Every second, or, when a check takes long (it walks every object),
+      // often enough that checking takes at most a tenth of the kernel's time.
+      if (!controlled && performance.now() - lastCheck > Math.max(1000, 9 * checkMs)) {
         lastCheck = performance.now();
         const result = await system.check().catch(() => null);
+        checkMs = performance.now() - lastCheck;
         if (result) {
           checks++;
           violations.push(...result.violations);
@@ -206,13 +205,13 @@ export async function stressCommand(args: string[]): Promise<number> {
   const pagesBack = r.freeAtEnd === r.freeAtBoot;
   const lines = [
     `stress report (seed ${seed})`,
-    `  tasks: ${r.servers} servers, ${r.clients} clients`,
+    `  tasks: ${r.servers} servers, ${r.clients} clients${r.groups > 1 ? `, in ${r.groups} groups of a foreman each` : ''}; ${r.dedicated} on dedicated threads`,
     `  operations: ${calls} system calls; ${r.ops} calls and receives by the workers`,
     `  errors by code: ${list(stats.errors)}`,
     `  faults injected: ${list(r.injected)}`,
     `  task endings on the fault Endpoint: ${list(r.endings)}`,
-    `  unexpected faults: ${r.unexpected.length}`,
-    ...r.unexpected.slice(0, 10).map((u) => `    ${u}`),
+    `  unexpected faults: ${r.unexpectedCount}`,
+    ...r.unexpected.map((u) => `    ${u}`),
     `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
     `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
     `  invariant checks: ${checks}, violations: ${violations.length}`,
@@ -221,9 +220,32 @@ export async function stressCommand(args: string[]): Promise<number> {
     ...violations.slice(0, 10).map((v) => `    ${v}`),
   ];
   console.log([...lines, `repeat with: ${repeat}`].join('\n'));
-  const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpected.length > 0;
+  const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpectedCount > 0;
   if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
   return failed ? 1 : 0;
+}
+
+/**
+ * The physical memory of a run: --memory if given and enough, else what the
+ * workers need (and at least the default 64 MiB). A run that needs more
+ * than a system can have, or more than --memory gives, is refused with the
+ * figure.
+ */
+function memoryFor(tasks: number, group: number, given: string | undefined): number {
+  const MiB = 2 ** 20;
+  const bytesFor = (n: number) => Math.ceil((stressPages(n, group) * PAGE_SIZE) / MiB) * MiB;
+  const needed = bytesFor(tasks);
+  const most = MAX_MEMORY_PAGES * PAGE_SIZE;
+  if (needed > most) {
+    let fit = tasks;
+    for (let step = 1 << 16; step > 0; step >>= 1) while (bytesFor(fit) > most) fit -= step;
+    while (bytesFor(fit + 1) <= most) fit++;
+    throw new UsageError(`--tasks ${tasks} needs ${sizeText(needed)} of physical memory, more than the ${sizeText(most)} a system can have: at most ${fit} tasks fit`);
+  }
+  if (given === undefined) return Math.max(DEFAULT_MEMORY, needed);
+  const bytes = parseSize(given, '--memory');
+  if (bytes < needed) throw new UsageError(`--tasks ${tasks} needs --memory of at least ${sizeText(needed)}, got ${given}`);
+  return bytes;
 }
 
 /**

@@ -1,234 +1,106 @@
-// The init of `caduceus stress`: builds servers and clients (see worker.ts),
-// lets them run, injects seeded faults, stops everything, reconciles the
-// sequence numbers, destroys it all and checks that every page came back.
+// The init of `caduceus stress`. It runs the workload's groups (group.ts):
+// one itself, or, when the run has more workers than one CSpace keeps track
+// of, one foreman task per group, each with a CSpace and a Memory of its
+// own, whose results it adds up. Then it checks that every page came back.
 // argv: tasks, seconds, seed, faults (comma list of kill, throw,
-// destroy-endpoint), ops, and 'controlled' or nothing.
-//
-// With ops 0 the workload runs for `seconds`, injecting a fault now and then
-// by the clock. With ops N the clients make N calls in all, and init injects
-// faults between its looks at the reports, by its seeded stream alone: no
-// clock or timer decides anything, so a controlled run of it (caduceus
-// stress --controlled) is a function of its seed and schedule. In a
-// controlled run init waits by yielding; otherwise by a short sleep.
+// destroy-endpoint), ops, 'controlled' or nothing, dedicated, group.
 import { type BootInfo, ObjectType as T, Rights, type Sys, task } from '../task.ts';
-import { Control, HUB, Label, rng, SIGNALLERS, Slot } from './rng.ts';
+import { runGroup } from './group.ts';
+import { ForemanSlot, type GroupResult, type GroupSpec, groupPages, MAX_GROUP, MAX_UNEXPECTED, splitGroups } from './rng.ts';
 
-interface Worker {
-  id: number;
-  role: 'server' | 'client';
-  task: number;
-  cspace: number;
-  share: number;
-  control: number;
-  /** Servers: the Memory their inbox came from, and the inbox. */
-  inboxMemory?: number;
-  inbox?: number;
-  servers?: number[];
-  fate: 'running' | 'killed' | 'threw' | 'inbox destroyed' | 'failed';
+export interface StressResult extends GroupResult {
+  groups: number;
+  freeAtBoot: number;
+  freeAtEnd: number;
 }
 
-const SERVERS_PER_CLIENT = 8;
-/** With ops N: the chance that init injects a fault at one of its looks that found no report. */
-const FAULT_CHANCE = 0.01;
 const dec = new TextDecoder();
 
-export default task(async (sys: Sys, boot: BootInfo) => {
-  const [tasksArg, secondsArg, seedArg, faultsArg = '', opsArg = '0', mode = ''] = boot.argv;
+export default task(async (sys: Sys, boot: BootInfo): Promise<StressResult> => {
+  const [tasksArg, secondsArg, seedArg, faultsArg = '', opsArg = '0', mode = '', dedicatedArg, groupArg] = boot.argv;
   const tasks = Math.max(2, Number(tasksArg));
-  const seconds = Number(secondsArg);
-  const ops = Math.max(0, Number(opsArg));
-  const pause = mode === 'controlled' ? () => sys.yield() : (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const seed = Number(seedArg) >>> 0;
-  const faults = faultsArg.split(',').filter((f) => f.length > 0);
-  const random = rng(seed);
+  const spec: GroupSpec = {
+    tasks,
+    seconds: Number(secondsArg),
+    seed: Number(seedArg) >>> 0,
+    faults: faultsArg.split(',').filter((f) => f.length > 0),
+    ops: Math.max(0, Number(opsArg)),
+    controlled: mode === 'controlled',
+    dedicated: dedicatedArg === undefined ? Math.floor(tasks / 5) : Number(dedicatedArg),
+  };
+  const groups = splitGroups(spec, Math.min(MAX_GROUP, Number(groupArg ?? MAX_GROUP)));
   const mem = boot.memory[0].cap;
   const atBoot = await sys.freePages(mem);
-  let next = boot.free.start;
-  const slot = () => next++;
-  // Where init hears the workers: their reports and their endings, an
-  // Endpoint of each per HUB workers.
-  const hubs: Array<{ report: number; faults: number }> = [];
-  for (let h = 0; h * HUB < tasks; h++) {
-    const hub = { report: slot(), faults: slot() };
-    await sys.alloc(mem, T.Endpoint, hub.report);
-    await sys.alloc(mem, T.Endpoint, hub.faults);
-    hubs.push(hub);
-  }
-  const nServers = Math.max(1, Math.floor(tasks / 2));
-  const workers: Worker[] = [];
-  for (let id = 0; id < tasks; id++) {
-    const role = id < nServers ? 'server' : 'client';
-    const w: Worker = { id, role, task: slot(), cspace: slot(), share: slot(), control: slot(), fate: 'running' };
-    await sys.alloc(mem, T.Memory, w.share, { size: 48 });
-    await sys.alloc(w.share, T.Task, w.task);
-    await sys.alloc(w.share, T.CSpace, w.cspace, { size: 5 });
-    await sys.alloc(w.share, T.Notification, w.control);
-    await sys.copy({ cspace: w.cspace, slot: Slot.Share }, w.share);
-    await sys.copy({ cspace: w.cspace, slot: Slot.Control }, w.control, { rights: Rights.READ });
-    const hub = hubs[Math.floor(id / HUB)];
-    await sys.copy({ cspace: w.cspace, slot: Slot.Report }, hub.report, { rights: Rights.WRITE });
-    if (role === 'server') {
-      w.inboxMemory = slot();
-      w.inbox = slot();
-      await sys.alloc(mem, T.Memory, w.inboxMemory, { size: 2 });
-      await sys.alloc(w.inboxMemory, T.Endpoint, w.inbox);
-      await sys.copy({ cspace: w.cspace, slot: Slot.Inbox }, w.inbox, { rights: Rights.READ | Rights.GRANT });
-    }
-    const fault = slot();
-    await sys.copy(fault, hub.faults, { badge: id + 1 });
-    await sys.configure(w.task, { cspace: w.cspace, fault });
-    await sys.destroy(fault);
-    workers.push(w);
-  }
-  const servers = workers.filter((w) => w.role === 'server');
-  const clients = workers.filter((w) => w.role === 'client');
-  for (const [c, w] of clients.entries()) {
-    w.servers = Array.from({ length: Math.min(SERVERS_PER_CLIENT, servers.length) }, (_, j) => (c + j * 7) % servers.length);
-    for (const [j, s] of w.servers.entries()) {
-      await sys.copy({ cspace: w.cspace, slot: Slot.FirstServer + j }, servers[s].inbox as number, { badge: w.id + 1, rights: Rights.WRITE | Rights.GRANT });
-    }
-  }
-  const program = new URL(`./worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url.split('?')[0]);
-  for (const w of workers) {
-    // With ops N, each client's share of the N calls.
-    const c = w.id - nServers;
-    const budget = ops > 0 && w.role === 'client' ? Math.floor(ops / clients.length) + (c < ops % clients.length ? 1 : 0) : undefined;
-    await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0, budget }, { thread: w.id % 5 === 4 ? 'dedicated' : 'pool' });
-  }
-  await sys.print(boot.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
-
-  // Run, injecting faults now and then, and watching the fault Endpoints: a
-  // worker that faults unasked is a failure of the run, and its inbox is
-  // destroyed so no caller waits on it for ever.
-  const injected: Record<string, number> = {};
-  const endings: Record<string, number> = {};
-  const unexpected: string[] = [];
-  const watchEndings = async () => {
-    for (const hub of hubs) await drainEndings(hub.faults);
-  };
-  const drainEndings = async (faults: number) => {
-    for (;;) {
-      const msg = await sys.nbrecv(faults).catch(() => null);
-      if (!msg) return;
-      endings[msg.label === 1 ? 'exit' : 'fault'] = (endings[msg.label === 1 ? 'exit' : 'fault'] ?? 0) + 1;
-      const w = workers[msg.badge - 1];
-      if (msg.label === 2 && w && w.fate === 'running') {
-        unexpected.push(`worker ${w.id} (${w.role}): ${JSON.parse(dec.decode(msg.data)).error}`);
-        w.fate = 'failed';
-        if (w.inboxMemory) await sys.destroy(w.inboxMemory, w.inbox as number);
-      }
-    }
-  };
-  const inject = async () => {
-    const kind = faults[Math.floor(random() * faults.length)];
-    const candidates = (kind === 'destroy-endpoint' ? servers : workers).filter((w) => w.fate === 'running');
-    if (candidates.length <= 1 || injected[kind] >= tasks / 6) return;
-    const w = candidates[Math.floor(random() * candidates.length)];
-    injected[kind] = (injected[kind] ?? 0) + 1;
-    if (kind === 'kill') {
-      w.fate = 'killed';
-      await sys.destroy(w.task, w.cspace, w.share, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
-    } else if (kind === 'throw') {
-      w.fate = 'threw';
-      await sys.signal(await signaller(sys, w.control, Control.Throw));
-      // A server looks at its control word after each message, or when its
-      // recv fails: destroying its inbox makes sure it looks (and that
-      // callers queued on it are not left waiting once it has thrown).
-      if (w.role === 'server') await sys.destroy(w.inboxMemory as number, w.inbox as number);
-    } else {
-      w.fate = 'inbox destroyed';
-      await sys.destroy(w.inboxMemory as number, w.inbox as number);
-    }
-  };
-
-  // The workers' reports: what each client sent each server, and what each server received from each client.
-  const sent = new Map<string, number>();
-  const received = new Map<string, number>();
-  let gaps = 0;
-  let repeats = 0;
-  let workerOps = 0;
-  const finished = new Set<number>();
-  /** Takes one report if one waits; false if none did. */
-  const takeReport = async (): Promise<boolean> => {
-    let msg = null;
-    for (const hub of hubs) if ((msg = await sys.nbrecv(hub.report).catch(() => null))) break;
-    if (!msg) return false;
-    const r = JSON.parse(dec.decode(msg.data)) as { role: string; counts: Record<string, number>; gaps: number; repeats: number; ops: number; last: boolean };
-    for (const [k, n] of Object.entries(r.counts)) {
-      if (r.role === 'client') sent.set(`${msg.label}->${k}`, n);
-      else received.set(`${Number(k) - 1}->${msg.label}`, n);
-    }
-    if (r.last) {
-      gaps += r.gaps;
-      repeats += r.repeats;
-      workerOps += r.ops;
-      finished.add(msg.label);
-    }
-    return true;
-  };
-  const collect = async (expected: Set<number>) => {
-    for (;;) {
-      await watchEndings();
-      for (const w of workers) if (w.fate === 'failed' || finished.has(w.id)) expected.delete(w.id);
-      if (expected.size === 0) return;
-      if (!(await takeReport())) await pause(5);
-    }
-  };
-
-  if (ops === 0) {
-    const deadline = performance.now() + seconds * 1000;
-    while (performance.now() < deadline) {
-      await pause(100);
-      await watchEndings();
-      if (faults.length > 0 && random() >= 0.5) await inject();
-    }
-  } else {
-    // Until every client still running has made its share of the calls and reported.
-    const working = () => clients.some((w) => w.fate === 'running' && !finished.has(w.id));
-    while (working()) {
-      await watchEndings();
-      if (await takeReport()) continue;
-      if (faults.length > 0 && random() < FAULT_CHANCE) await inject();
-      await pause(1);
-    }
-  }
-
-  // Stop: clients first, then servers (a message with label 0).
-  for (const w of clients) if (w.fate === 'running') await sys.signal(await signaller(sys, w.control, Control.Stop));
-  await collect(new Set(clients.filter((w) => w.fate === 'running').map((w) => w.id)));
-  for (const w of servers) if (w.fate === 'running') await sys.send(w.inbox as number, { label: Label.Stop });
-  await collect(new Set(servers.filter((w) => w.fate === 'running' || w.fate === 'inbox destroyed').map((w) => w.id)));
-
-  // Reconcile: for every client and server that both reported, what one sent the other received.
-  let lost = 0;
-  let doubled = 0;
-  let delivered = 0;
-  const reported = new Set(workers.filter((w) => w.fate === 'running' || (w.fate === 'inbox destroyed' && w.role === 'server')).map((w) => w.id));
-  for (const c of clients) {
-    if (!reported.has(c.id)) continue;
-    for (const [j, s] of (c.servers ?? []).entries()) {
-      const server = servers[s];
-      if (!reported.has(server.id)) continue;
-      const out = sent.get(`${c.id}->${j}`) ?? 0;
-      const got = received.get(`${c.id}->${server.id}`) ?? 0;
-      delivered += out;
-      if (got < out) lost += out - got;
-      if (got > out) doubled += got - out;
-    }
-  }
-  // The remaining fault messages: one per task that ended (the killed send none).
-  await watchEndings();
-  // Tear down everything and check every page came back.
-  for (const w of workers) await sys.destroy(w.task, w.cspace, w.share, w.control, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
-  for (const hub of hubs) await sys.destroy(hub.report, hub.faults);
-  const atEnd = await sys.freePages(mem);
-  return { servers: servers.length, clients: clients.length, ops: workerOps, delivered, lost, doubled, gaps, repeats, injected, endings, unexpected, freeAtBoot: atBoot, freeAtEnd: atEnd };
+  const result = groups.length === 1 ? await runGroup(sys, groups[0], { mem, firstFree: boot.free.start, console: boot.console }) : await runForemen(sys, boot, groups);
+  return { ...result, groups: groups.length, freeAtBoot: atBoot, freeAtEnd: await sys.freePages(mem) };
 });
 
-/** The control Notification to signal, carrying `bits` as its badge (a badged copy, made once per signal). */
-async function signaller(sys: Sys, control: number, bits: number): Promise<number> {
-  const at = SIGNALLERS + bits;
-  await sys.destroy(at);
-  await sys.copy(at, control, { badge: bits });
-  return at;
+/** Runs each group in a foreman task of its own and adds up their results. */
+async function runForemen(sys: Sys, boot: BootInfo, groups: GroupSpec[]): Promise<GroupResult> {
+  const mem = boot.memory[0].cap;
+  let next = boot.free.start;
+  // One Endpoint hears every foreman: its result (label 0), then its ending
+  // (the kernel's fault message), badged with its group's number + 1.
+  const reports = next++;
+  await sys.alloc(mem, T.Endpoint, reports);
+  const program = new URL(`./foreman${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url.split('?')[0]);
+  const foremen: Array<{ task: number; cspace: number; memory: number }> = [];
+  for (const [g, spec] of groups.entries()) {
+    const f = { task: next++, cspace: next++, memory: next++ };
+    const fault = next;
+    await sys.alloc(mem, T.Memory, f.memory, { size: groupPages(spec.tasks) });
+    await sys.alloc(mem, T.Task, f.task);
+    await sys.alloc(mem, T.CSpace, f.cspace, { size: 16 });
+    await sys.copy({ cspace: f.cspace, slot: ForemanSlot.Memory }, f.memory);
+    await sys.copy({ cspace: f.cspace, slot: ForemanSlot.Report }, reports, { rights: Rights.WRITE, badge: g + 1 });
+    await sys.copy({ cspace: f.cspace, slot: ForemanSlot.Console }, boot.console);
+    await sys.copy(fault, reports, { badge: g + 1 });
+    await sys.configure(f.task, { cspace: f.cspace, fault });
+    await sys.destroy(fault);
+    await sys.start(f.task, program, spec);
+    foremen.push(f);
+  }
+  const results: GroupResult[] = [];
+  const failed: string[] = [];
+  for (let waiting = groups.length; waiting > 0; ) {
+    const msg = await sys.recv(reports);
+    const g = msg.badge - 1;
+    const text = dec.decode(msg.data);
+    if (msg.label === 0) {
+      results[g] = JSON.parse(text) as GroupResult;
+      waiting--;
+    } else if (results[g] === undefined && msg.label === 2) {
+      // A foreman that failed leaves its workers running: its Memory, destroyed below, takes them all.
+      failed.push(`foreman of group ${g}: ${JSON.parse(text).error}`);
+      waiting--;
+    }
+  }
+  for (const f of foremen) await sys.destroy(f.task, f.cspace, f.memory);
+  await sys.destroy(reports);
+  return addUp(results.filter((r) => r !== undefined), failed);
+}
+
+/** The run's result: the groups' figures summed, failed foremen counted as unexpected faults. */
+function addUp(results: GroupResult[], failed: string[]): GroupResult {
+  const sum = (pick: (r: GroupResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const merge = (pick: (r: GroupResult) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const r of results) for (const [k, n] of Object.entries(pick(r))) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  return {
+    servers: sum((r) => r.servers),
+    clients: sum((r) => r.clients),
+    dedicated: sum((r) => r.dedicated),
+    ops: sum((r) => r.ops),
+    delivered: sum((r) => r.delivered),
+    lost: sum((r) => r.lost),
+    doubled: sum((r) => r.doubled),
+    gaps: sum((r) => r.gaps),
+    repeats: sum((r) => r.repeats),
+    injected: merge((r) => r.injected),
+    endings: merge((r) => r.endings),
+    unexpected: [...failed, ...results.flatMap((r) => r.unexpected)].slice(0, MAX_UNEXPECTED),
+    unexpectedCount: failed.length + sum((r) => r.unexpectedCount),
+  };
 }

@@ -211,6 +211,20 @@ describe('caduceus stress', () => {
     expect(plain.stdout).toMatch(/messages: 200 delivered, 0 lost, 0 doubled/);
   }, 120_000);
 
+  it('splits more workers than --group among foremen, and a controlled run of them repeats exactly', async () => {
+    const args = ['stress', '--tasks', '24', '--group', '8', '--ops', '2000', '--seed', '4', '--controlled', '--faults', 'kill,throw,destroy-endpoint', '--threads', '1'];
+    const a = await caduceus(...args);
+    expect(a.code, `${a.stdout}\n${a.stderr}`).toBe(0);
+    expect(a.stdout).toMatch(/tasks: 12 servers, 12 clients, in 3 groups of a foreman each; 3 on dedicated threads\n/);
+    expect(a.stdout).toMatch(/faults injected: .*kill [1-9]/);
+    expect(a.stdout).toMatch(/messages: [1-9]\d* delivered, 0 lost, 0 doubled/);
+    expect(a.stdout).toMatch(/pages: (\d+) free at boot, \1 after teardown \(every page back\)/);
+    const repeat = /^repeat with: caduceus (.*)$/m.exec(a.stdout)?.[1] ?? '';
+    expect(repeat).toContain('--group 8');
+    const b = await caduceus(...repeat.split(' '));
+    expect(b.stdout).toBe(a.stdout);
+  }, 120_000);
+
   it('a 20-second soak of more workers than one Endpoint can take caps from, under every fault, reports its memory curve (R4 in small)', async () => {
     // 260 workers: more than 256 caps to one report Endpoint, which once failed every run at once with ERANGE.
     const r = await caduceus('stress', '--tasks', '260', '--seconds', '20', '--seed', '11', '--faults', 'kill,throw,destroy-endpoint');
@@ -249,7 +263,12 @@ describe('caduceus stress', () => {
       [['--ops', '10', '--controlled', '--strategy', 'fair'], /--strategy takes random or pct, got 'fair'/],
       [['--threads', '65'], /--threads takes a whole number from 1 to 64, got '65'/],
       [['--ops', '0'], /--ops takes a whole number >= 1, got '0'/],
-      [['--tasks', '100000'], /--tasks takes at most 10815: init keeps 5 to 7 caps for each worker in its CSpace of 65,536 slots; got 100000/],
+      [['--tasks', '200000'], /--tasks 200000 needs 7078 MiB of physical memory, more than the 4 GiB a system can have: at most 115541 tasks fit/],
+      [['--tasks', '2000', '--memory', '64MiB'], /--tasks 2000 needs --memory of at least 87 MiB, got 64MiB/],
+      [['--memory', 'lots'], /--memory takes a size such as 64MiB/],
+      [['--group', '3'], /--group takes a whole number >= 4, got '3'/],
+      [['--group', '10001'], /--group takes a whole number from 4 to 10000: a group keeps 5 to 7 caps of each worker in a CSpace of 65,536 slots; got 10001/],
+      [['--dedicated', 'many'], /--dedicated takes a whole number >= 0, got 'many'/],
       [['--snapshot', '/nonexistent-dir/x.json'], /--snapshot/],
     ] as const) {
       const r = await caduceus('stress', ...args);
