@@ -19,6 +19,7 @@ import { benchP5, p5Report } from './p5-core-alloc.ts';
 import { benchP10, p10Report } from './p10.ts';
 import { benchP12, p12Report } from './p12.ts';
 import { benchP7, p7Report } from './p7.ts';
+import { benchScaling, scalingReport } from './scaling.ts';
 import { benchP1, benchP2, benchP3, benchP6, benchP8, p1Report, p2Report, p3Report, p6Report, p8Report } from './system.ts';
 
 interface SuiteContext {
@@ -66,6 +67,7 @@ const ENTRIES: SuiteEntry[] = [
   { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
   { id: 'P9', title: 'kv workload, 64 pooled clients: Caduceus vs raw postMessage and comlink', run: async (c) => p9Report(await benchP9(c.options)) },
   { id: 'P12', title: 'controlled mode: scheduling steps per second, and explore runs per second', run: async (c) => p12Report(await benchP12(c.options)) },
+  { id: 'S', title: 'throughput scaling: P3 and stress at 1-16 pooled threads and 64-10,000 tasks', run: async (c) => scalingReport(await benchScaling(c.options)) },
   {
     id: 'P10',
     title: 'P1, P2, P9 with one core kept busy by a spinning process, vs B1 and B6 under the same load',
