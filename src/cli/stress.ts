@@ -116,13 +116,17 @@ export async function stressCommand(args: string[]): Promise<number> {
     .join(' ');
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
+  let startedAt: number | null = null;
   const system = await boot({
     init,
     argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : '', String(dedicated), String(group)],
     memory,
     threads,
     trace: values.trace,
-    console: () => {},
+    // Each group says when its workers are all started: the run is under way once the last has.
+    console: () => {
+      startedAt = performance.now();
+    },
     schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
   });
   // The bar counts seconds, or with --ops the clients' calls so far.
@@ -143,6 +147,8 @@ export async function stressCommand(args: string[]): Promise<number> {
   /** RSS of the whole process and the kernel thread's heap, every SAMPLE_MS. */
   const rss: number[] = [];
   const heap: number[] = [];
+  /** System calls so far, every 250 ms from when the workers are started. */
+  const pace: Array<{ t: number; calls: number }> = [];
   let snapshot: Snapshot | null = null;
   const watch = (async () => {
     let lastCheck = 0;
@@ -173,6 +179,7 @@ export async function stressCommand(args: string[]): Promise<number> {
       const errors = stats ? Object.values(stats.errors).reduce((a, b) => a + b, 0) : 0;
       const progress = ops > 0 ? (stats?.calls.Call ?? 0) : Math.floor((performance.now() - t0) / 1000);
       bar.update(Math.min(total, progress), { calls, errors, checks, violations: violations.length });
+      if (startedAt !== null) pace.push({ t: performance.now() - startedAt, calls });
       // Halfway, every worker is at work: the state worth looking at.
       if (values.snapshot !== undefined && snapshot === null && progress >= total / 2) snapshot = await system.snapshot().catch(() => null);
     }
@@ -215,6 +222,7 @@ export async function stressCommand(args: string[]): Promise<number> {
     `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
     `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
     `  invariant checks: ${checks}, violations: ${violations.length}`,
+    ...paceLines(pace, controlled),
     ...memoryLines(rss, heap),
     ...(status.schedule ? [`  schedule: ${status.schedule.steps} controlled steps (${strategy}, seed ${seed}), check() and deadlocks every ${CHECK_EVERY}`] : []),
     ...violations.slice(0, 10).map((v) => `    ${v}`),
@@ -223,6 +231,20 @@ export async function stressCommand(args: string[]): Promise<number> {
   const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpectedCount > 0;
   if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
   return failed ? 1 : 0;
+}
+
+/**
+ * How fast the run went once its workers were started: the median rate of
+ * system calls over 250 ms windows, and how soon a window first reached 80 %
+ * of it. A run that only reaches full speed seconds after its start shows
+ * it here. (A controlled run goes at the schedule's pace: no such line.)
+ */
+function paceLines(pace: Array<{ t: number; calls: number }>, controlled: boolean): string[] {
+  if (controlled || pace.length < 5) return [];
+  const rates = pace.slice(1).map((p, i) => ({ t: pace[i].t, rate: ((p.calls - pace[i].calls) * 1000) / (p.t - pace[i].t) }));
+  const median = [...rates].map((r) => r.rate).sort((a, b) => a - b)[rates.length >> 1];
+  const full = rates.find((r) => r.rate >= 0.8 * median);
+  return [`  pace: ${Math.round(median).toLocaleString('en-US')} system calls/s (median of 250 ms windows); 80 % of that ${full ? `${(full.t / 1000).toFixed(2)} s` : 'never'} after the workers started`];
 }
 
 /**
