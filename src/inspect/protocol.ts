@@ -88,6 +88,8 @@ export interface LiveView {
   controlled: ControlView | null;
   /** Failed calls by errno so far. */
   errors: Record<string, number>;
+  /** Tasks that ended with a fault lately (the latest 100 endings' faults), oldest first. */
+  faults: Array<{ task: number; code: number; fault: { name: string; message: string }; ago: number }>;
   /**
    * How the watch samples each part (counters and tasks; the state; the
    * invariant check): the time between samples, and the kernel thread's

@@ -141,10 +141,10 @@ export class Watch {
       costs.push(got.cost);
       if (costs.length > COSTS) costs.shift();
     } else this.firsts.add(part);
-    if (state) this.nextState = started + wait(this.timing.state, this.costs.state.length > 0 ? this.costs.state : costs);
-    if (check) this.nextCheck = started + wait(this.timing.check, costs);
+    if (state) this.nextState = started + wait(this.timing.state, this.costs.state);
+    if (check) this.nextCheck = started + wait(this.timing.check, this.costs.check);
     this.take(got.sample);
-    this.schedule(wait(this.timing.live, this.costs.live.length > 0 ? this.costs.live : costs));
+    this.schedule(wait(this.timing.live, this.costs.live));
   }
 
   /** Turns a sample into the page's views. */
@@ -164,6 +164,7 @@ export class Watch {
       warnings: [...this.stateWarnings, ...silentWarnings(tasks), ...endWarnings(this.ended)],
       controlled,
       errors: sample.errors,
+      faults: sample.endings.flatMap((e) => (e.fault ? [{ task: e.address, code: e.code, fault: { name: e.fault.name, message: e.fault.message }, ago: (sample.at - e.at) / 1000 }] : [])),
       sampling: this.sampling(),
     };
     this.previous = sample;

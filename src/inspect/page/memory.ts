@@ -1,0 +1,114 @@
+// One map per Memory area: a bar across its pages with its metadata, its
+// objects and its free runs (views.ts areaRuns, the runs of `caduceus
+// inspect --format map`), child areas nested under their parent. Hovering a
+// run names it; clicking an object selects it in the graph.
+
+import type { AreaSnapshot, Snapshot } from '../../kernel/snapshot.ts';
+import { type AreaRun, areaRuns, objectName, objectsByArea } from '../views.ts';
+import { byId, el, hex, tip } from './dom.ts';
+import { TYPE_COLORS } from './graph.ts';
+
+const COLORS = { metadata: '#55606e', free: '#eef1f5', area: '#58b07a' };
+/** Children listed open at most; more are folded. */
+const OPEN_CHILDREN = 8;
+/** Areas drawn at most; the rest are counted. */
+const MOST_AREAS = 300;
+
+function runColor(run: AreaRun): string {
+  if (run.kind !== 'object' || !run.object) return COLORS[run.kind === 'object' ? 'free' : run.kind];
+  return run.object.type === 'Memory' ? COLORS.area : (TYPE_COLORS[run.object.type] ?? '#6c9be8');
+}
+
+function runText(run: AreaRun, pageSize: number): string {
+  const what = run.kind === 'object' && run.object ? `${objectName(run.object.type, run.object.phys)} (${run.object.refs} refs)` : run.kind;
+  return `${hex(run.from)}-${hex(run.from + run.pages * pageSize - 1)}  ${run.pages} page${run.pages === 1 ? '' : 's'}  ${what}`;
+}
+
+export class MemoryMaps {
+  private readonly box = byId('memory');
+  /** Areas folded or opened by hand, by address, kept across updates. */
+  private readonly open = new Map<number, boolean>();
+  private text = '';
+  /** Each bar's painter, run again when the maps change width. */
+  private painters: Array<() => void> = [];
+
+  constructor(private readonly onSelect: (node: string) => void) {
+    let width = 0;
+    new ResizeObserver(() => {
+      if (this.box.clientWidth === width) return;
+      width = this.box.clientWidth;
+      for (const paint of this.painters) paint();
+    }).observe(this.box);
+  }
+
+  show(snap: Snapshot): void {
+    // Redrawn only when the areas or their objects changed.
+    const text = JSON.stringify([snap.areas, snap.objects.map((o) => [o.phys, o.pages, o.refs, o.area])]);
+    if (text === this.text) return;
+    this.text = text;
+    const inside = objectsByArea(snap);
+    const children = new Map<number | null, AreaSnapshot[]>();
+    const known = new Set(snap.areas.map((a) => a.phys));
+    for (const area of snap.areas) {
+      const parent = area.parent !== null && known.has(area.parent) ? area.parent : null;
+      children.set(parent, [...(children.get(parent) ?? []), area]);
+    }
+    let drawn = 0;
+    this.painters = [];
+    const draw = (area: AreaSnapshot): HTMLElement => {
+      drawn++;
+      const runs = areaRuns(snap, area, inside.get(area.phys) ?? []);
+      const name = area.parent === null ? 'root area (all of physical memory)' : objectName('Memory', area.phys);
+      const head = `${name}: ${area.pages} pages, ${area.overhead} metadata, ${area.free} free${area.fragmented ? ', fragmented' : ''}`;
+      const kids = children.get(area.phys) ?? [];
+      const holder = el('details', { 'data-area': hex(area.phys) }, el('summary', {}, head), this.bar(runs, area, snap.pageSize));
+      holder.open = this.open.get(area.phys) ?? (area.parent === null || kids.length <= OPEN_CHILDREN);
+      holder.addEventListener('toggle', () => {
+        this.open.set(area.phys, holder.open);
+        // A bar painted while folded had no width.
+        if (holder.open) for (const paint of this.painters) paint();
+      });
+      for (const kid of kids) if (drawn < MOST_AREAS) holder.append(draw(kid));
+      return holder;
+    };
+    const roots = (children.get(null) ?? []).map(draw);
+    const more = snap.areas.length - drawn;
+    this.box.replaceChildren(...roots, ...(more > 0 ? [el('p', { class: 'faint' }, `... and ${more} more areas`)] : []));
+  }
+
+  private bar(runs: AreaRun[], area: AreaSnapshot, pageSize: number): HTMLCanvasElement {
+    const canvas = el('canvas');
+    const paint = () => {
+      const width = canvas.clientWidth || 600;
+      const ratio = window.devicePixelRatio || 1;
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(16 * ratio);
+      const g = canvas.getContext('2d');
+      if (!g) return;
+      g.scale(ratio, ratio);
+      const scale = width / area.pages;
+      for (const run of runs) {
+        const x = ((run.from - area.phys) / pageSize) * scale;
+        g.fillStyle = runColor(run);
+        g.fillRect(x, 0, Math.max(1, run.pages * scale), 16);
+      }
+    };
+    requestAnimationFrame(paint);
+    this.painters.push(paint);
+    const runAt = (event: MouseEvent) => {
+      const page = ((event.offsetX / (canvas.clientWidth || 1)) * area.pages) | 0;
+      const at = area.phys + page * pageSize;
+      return runs.find((r) => at >= r.from && at < r.from + r.pages * pageSize);
+    };
+    canvas.addEventListener('mousemove', (event) => {
+      const run = runAt(event);
+      tip(run ? runText(run, pageSize) : null, event.clientX, event.clientY);
+    });
+    canvas.addEventListener('mouseleave', () => tip(null));
+    canvas.addEventListener('click', (event) => {
+      const run = runAt(event);
+      if (run?.object) this.onSelect(objectName(run.object.type, run.object.phys));
+    });
+    return canvas;
+  }
+}
