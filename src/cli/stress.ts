@@ -1,5 +1,5 @@
 // `caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
-// [--threads N] [--controlled [--strategy S] [--depth D]]`: the built-in
+// [--threads N] [--controlled [--strategy S] [--depth D]] [--inspect [HOST:PORT]]`: the built-in
 // capability-handoff workload (src/stress), with a progress bar, invariant
 // checks while it runs and after, and a final report. Exit 1 on any
 // violation, lost or doubled message, or page not returned. With --ops and
@@ -14,7 +14,7 @@ import { boot } from '../host/boot.ts';
 import { MAX_THREADS } from '../host/options.ts';
 import type { Snapshot } from '../kernel/snapshot.ts';
 import { initSlotsFor, SIGNALLERS } from '../stress/rng.ts';
-import { checkOutputPath, parseCount, parseStrategy, UsageError } from './args.ts';
+import { checkOutputPath, inspectorLines, parseCount, parseStrategy, takeAddressOption, UsageError } from './args.ts';
 import { renderCurve, renderDeadlocks } from './render.ts';
 
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
@@ -31,7 +31,9 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --strategy S   with --controlled: random (default) or pct
   --depth D      with --controlled and pct: the bug depth it aims at (default 3)
   --trace FILE   write a Perfetto trace of the run
-  --snapshot FILE  write the kernel's state halfway through the run (see caduceus inspect)`;
+  --snapshot FILE  write the kernel's state halfway through the run (see caduceus inspect)
+  --inspect [HOST:PORT]  serve the live inspector page while it runs (default 127.0.0.1, a free
+                 port; the URL is printed); with --controlled it can pause and step the run`;
 
 /** Init's first free slot: boot gives it slots 16 and up, the one Memory cap first. */
 const INIT_FIRST_FREE = 17;
@@ -62,7 +64,8 @@ interface StressResult {
 
 const list = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 
-export async function stressCommand(args: string[]): Promise<number> {
+export async function stressCommand(argsGiven: string[]): Promise<number> {
+  const { rest: args, address } = takeAddressOption(argsGiven, '--inspect');
   const { values } = parseArgs({
     args,
     strict: true,
@@ -129,7 +132,9 @@ export async function stressCommand(args: string[]): Promise<number> {
     trace: values.trace,
     console: () => {},
     schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
+    inspect: address ?? undefined,
   });
+  if (address) process.stderr.write(inspectorLines('stress', system.inspectUrl, address.host));
   // The bar counts seconds, or with --ops the clients' calls so far.
   const total = ops > 0 ? ops : seconds;
   const bar = new SingleBar({

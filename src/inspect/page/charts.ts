@@ -43,7 +43,7 @@ class Chart {
           legend: { show: true, live: true },
           cursor: { drag: { x: false, y: false } },
           axes: [
-            { values: (_u, ticks) => ticks.map((t) => `${Math.round(t)} s`), size: 28 },
+            { values: (_u, ticks) => ticks.map((t) => `${ticks.length > 1 && ticks[1] - ticks[0] < 1 ? t.toFixed(1) : Math.round(t)} s`), size: 28 },
             { values: (_u, ticks) => ticks.map((t) => count(t)), size: 56 },
           ],
           series: [{ label: 'time (s)', value: (_u, v) => (v === null ? '' : `${v.toFixed(1)} s`) }, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, value: (_u: uPlot, v: number | null) => (v === null ? '' : count(v)) }))],
@@ -79,6 +79,6 @@ export class Charts {
       { label: 'calls woken', value: (p) => p.woken },
     ]);
     const areas = [...new Set(points.flatMap((p) => Object.keys(p.free)))];
-    this.free.draw(points, areas.length > 0 ? areas.map((a) => ({ label: `memory_${a.replace(/^0x/, '')}`, value: (p) => p.free[a] ?? null })) : [{ label: 'free pages', value: () => null }]);
+    this.free.draw(points, areas.length > 0 ? areas.map((a) => ({ label: a.startsWith('0x') ? `memory_${a.slice(2)}` : a, value: (p) => p.free[a] ?? null })) : [{ label: 'free pages', value: () => null }]);
   }
 }

@@ -153,15 +153,14 @@ function onHello(hello: Hello): void {
   byId('title').textContent = hello.title;
   document.title = `Caduceus inspector: ${hello.title}`;
   setStatus(hello.mode === 'live' ? 'live' : hello.mode === 'trace' ? 'saved trace' : 'saved snapshot', hello.mode === 'live' ? 'live' : '');
-  byId('charts').hidden = hello.history.length === 0 && hello.mode !== 'live';
+  // A trace has no graph or memory maps; a snapshot has no counters.
+  document.body.dataset.mode = hello.mode;
+  tasks.columns(hello.mode);
   if (hello.state) onState(hello.state);
   if (hello.live) onLive(hello.live);
-  else charts.show(page.history);
-  if (hello.notes.length > 0) {
-    const banner = byId('banner');
-    banner.hidden = false;
-    banner.textContent = hello.notes.join(' ');
-  }
+  if (hello.mode !== 'snapshot') charts.show(page.history);
+  byId('notes').hidden = hello.notes.length === 0;
+  byId('notes').textContent = hello.notes.join(' ');
   if (hello.mode === 'trace' && hello.duration !== undefined) timeline(hello.duration);
   showEnded();
 }

@@ -11,6 +11,8 @@ const MOST_ROWS = 400;
 
 interface Column {
   title: string;
+  /** Only for these modes (a snapshot has no threads or counts). */
+  modes?: string[];
   value: (r: TaskRow) => number | string;
   text: (r: TaskRow) => string;
   num?: boolean;
@@ -34,38 +36,30 @@ function stateText(r: TaskRow): string {
 
 const COLUMNS: Column[] = [
   { title: 'Task', value: (r) => r.phys, text: (r) => objectName('Task', r.phys), mono: true },
-  { title: '#', value: (r) => r.ordinal ?? Number.MAX_SAFE_INTEGER, text: (r) => (r.ordinal === null ? '' : `#${r.ordinal}`), num: true },
+  { title: '#', value: (r) => r.ordinal ?? Number.MAX_SAFE_INTEGER, text: (r) => (r.ordinal === null ? '' : `#${r.ordinal}`), num: true, modes: ['live'] },
   { title: 'State', value: (r) => r.state, text: stateText },
-  { title: 'Thread', value: (r) => r.thread, text: (r) => r.thread },
+  { title: 'Thread', value: (r) => r.thread, text: (r) => r.thread, modes: ['live', 'trace'] },
   { title: 'Blocked on', value: blockedOn, text: blockedOn, mono: true },
-  { title: 'For', value: (r) => r.waitingFor ?? -1, text: (r) => duration(r.waitingFor), num: true },
-  { title: 'Calls/s', value: (r) => r.callsPerSec, text: (r) => count(r.callsPerSec), num: true },
-  { title: 'Calls', value: (r) => r.calls, text: (r) => count(r.calls), num: true },
-  { title: 'Errors', value: (r) => r.errors, text: (r) => (r.errors ? count(r.errors) : ''), num: true },
-  { title: 'Last call', value: (r) => r.quietFor ?? -1, text: (r) => (r.quietFor === null ? '' : `${duration(r.quietFor)} ago`), num: true },
-  { title: 'Fault', value: (r) => r.ended?.fault?.name ?? '', text: (r) => (r.ended?.fault ? `${r.ended.fault.name}: ${r.ended.fault.message}` : '') },
+  { title: 'For', value: (r) => r.waitingFor ?? -1, text: (r) => duration(r.waitingFor), num: true, modes: ['live', 'trace'] },
+  { title: 'Calls/s', value: (r) => r.callsPerSec, text: (r) => count(r.callsPerSec), num: true, modes: ['live', 'trace'] },
+  { title: 'Calls', value: (r) => r.calls, text: (r) => count(r.calls), num: true, modes: ['live', 'trace'] },
+  { title: 'Errors', value: (r) => r.errors, text: (r) => (r.errors ? count(r.errors) : ''), num: true, modes: ['live', 'trace'] },
+  { title: 'Last call', value: (r) => r.quietFor ?? -1, text: (r) => (r.quietFor === null ? '' : `${duration(r.quietFor)} ago`), num: true, modes: ['live', 'trace'] },
+  { title: 'Fault', value: (r) => r.ended?.fault?.name ?? '', text: (r) => (r.ended?.fault ? `${r.ended.fault.name}: ${r.ended.fault.message}` : ''), modes: ['live'] },
 ];
 
 export class TasksTable {
   private rows: TaskRow[] = [];
-  private sortBy = 1;
+  private shown = COLUMNS;
+  private sortBy: Column = COLUMNS[1];
   private descending = false;
   private selected: number | null = null;
   private readonly table = byId<HTMLTableElement>('tasks');
   private readonly filter = byId<HTMLInputElement>('task-filter');
 
   constructor(private readonly onSelect: (node: string) => void) {
-    const head = el('tr');
-    COLUMNS.forEach((c, i) => {
-      const th = el('th', { class: c.num ? 'num' : undefined, title: 'sort' }, c.title);
-      th.addEventListener('click', () => {
-        this.descending = this.sortBy === i ? !this.descending : c.num === true;
-        this.sortBy = i;
-        this.draw();
-      });
-      head.append(th);
-    });
-    this.table.append(el('thead', {}, head), el('tbody'));
+    this.table.append(el('thead'), el('tbody'));
+    this.columns('live');
     this.filter.addEventListener('input', () => this.draw());
     this.table.addEventListener('click', (event) => {
       const tr = (event.target as HTMLElement).closest('tr[data-phys]');
@@ -74,6 +68,24 @@ export class TasksTable {
       this.onSelect(objectName('Task', this.selected));
       this.draw();
     });
+  }
+
+  /** The columns a mode has: a snapshot has no threads or counts. */
+  columns(mode: string): void {
+    this.shown = COLUMNS.filter((c) => c.modes === undefined || c.modes.includes(mode));
+    if (!this.shown.includes(this.sortBy)) this.sortBy = this.shown[0];
+    const head = el('tr');
+    for (const c of this.shown) {
+      const th = el('th', { class: c.num ? 'num' : undefined, title: 'sort' }, c.title);
+      th.addEventListener('click', () => {
+        this.descending = this.sortBy === c ? !this.descending : c.num === true;
+        this.sortBy = c;
+        this.draw();
+      });
+      head.append(th);
+    }
+    this.table.tHead?.replaceChildren(head);
+    this.draw();
   }
 
   /** Marks the task of a graph node selected elsewhere (null: none). */
@@ -88,9 +100,9 @@ export class TasksTable {
   }
 
   private draw(): void {
-    const column = COLUMNS[this.sortBy];
+    const column = this.sortBy;
     const needle = this.filter.value.trim().toLowerCase();
-    const matching = needle === '' ? this.rows : this.rows.filter((r) => COLUMNS.some((c) => c.text(r).toLowerCase().includes(needle)));
+    const matching = needle === '' ? this.rows : this.rows.filter((r) => this.shown.some((c) => c.text(r).toLowerCase().includes(needle)));
     const sorted = [...matching].sort((a, b) => {
       const x = column.value(a);
       const y = column.value(b);
@@ -108,8 +120,8 @@ export class TasksTable {
         'data-thread': r.thread,
         class: [r.phys === this.selected ? 'selected' : '', gone ? 'gone' : ''].filter(Boolean).join(' ') || undefined,
       });
-      for (const c of COLUMNS) {
-        const classes = [c.num ? 'num' : '', c.mono ? 'mono' : '', c === COLUMNS[2] ? `state-${r.state}` : ''].filter(Boolean).join(' ');
+      for (const c of this.shown) {
+        const classes = [c.num ? 'num' : '', c.mono ? 'mono' : '', c.title === 'State' ? `state-${r.state}` : ''].filter(Boolean).join(' ');
         tr.append(el('td', { class: classes || undefined }, c.text(r)));
       }
       body.append(tr);
