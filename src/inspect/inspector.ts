@@ -74,7 +74,8 @@ export class LiveInspector {
     try {
       return await w.steer(request);
     } catch (error) {
-      if (error instanceof RangeError) throw new Refusal(409, error.message);
+      // A step already taken (a RangeError on the kernel thread, which arrives by its name).
+      if ((error as Error).name === 'RangeError') throw new Refusal(409, (error as Error).message);
       throw error;
     }
   }
