@@ -6,6 +6,8 @@
 // part a Machine shares: a system on a kernel thread that outlives it.
 
 import { writeFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
 import type { Fault } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
@@ -64,6 +66,14 @@ export interface System {
 
 /** The kernel thread's entry module. */
 export const KERNEL_THREAD = entryBeside(import.meta.url, 'kernel-entry');
+
+/** A module as a person names it: its path from the working directory when it lies below it. */
+function moduleName(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  const path = fileURLToPath(url);
+  const below = relative(process.cwd(), path);
+  return below && !below.startsWith('..') && !isAbsolute(below) ? below : path;
+}
 
 function writeLine(line: string): void {
   process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
@@ -149,7 +159,7 @@ export async function bootSystem(thread: KernelThread, options: BootOptions, con
 
   try {
     // Bound first: an address it cannot listen on fails boot before anything runs.
-    if (config.inspect) inspector = await LiveInspector.open(config.inspect.host, config.inspect.port, String(options.init instanceof URL ? options.init.pathname : options.init));
+    if (config.inspect) inspector = await LiveInspector.open(config.inspect.host, config.inspect.port, moduleName(config.initUrl));
     await thread.ask('boot', () => thread.control.boot(config, number));
   } catch (error) {
     await shutdown();

@@ -138,3 +138,26 @@ export interface Hello {
   /** Notes on what the source cannot show. */
   notes: string[];
 }
+
+/**
+ * What the page answers about itself, as `window.caduceusInspector.probe`:
+ * what it shows, read from its own table, graph and panels. The browser
+ * test asks it; so can anyone from the browser's console.
+ */
+export interface PageProbe {
+  /** The tasks table's rows as drawn. */
+  rows(): Array<{ task: string; state: string; call: string; thread: string; cells: string[] }>;
+  /** A graph node's type, or null when the graph has no such node. */
+  node(id: string): { type: string } | null;
+  /** Clicks a graph node. */
+  tap(id: string): void;
+  /** The details panel's text while it is shown. */
+  details(): string | null;
+  /** A number of the header's totals ('calls', 'blocked', ...), or null when not shown. */
+  total(name: string): number | null;
+  /** The controlled run's status line, and a step's row of the schedule table. */
+  controlStatus(): string;
+  scheduleRow(step: number): string[] | null;
+  /** The banner's text while it is shown (how the system ended). */
+  banner(): string | null;
+}

@@ -14,6 +14,7 @@ import { Details } from './details.ts';
 import { byId, count, duration, el } from './dom.ts';
 import { CapGraph } from './graph.ts';
 import { MemoryMaps } from './memory.ts';
+import { probe } from './probe.ts';
 import { TasksTable } from './tasks.ts';
 
 interface PageState {
@@ -42,8 +43,8 @@ const memory = new MemoryMaps(select);
 const charts = new Charts();
 const controls = new Controls((view) => showControl(view));
 
-/** For tests and the curious: the page's state and its cytoscape instance. */
-(window as unknown as { caduceusInspector: unknown }).caduceusInspector = { page, cy: graph.cy };
+/** For tests and the curious: the page's state, its cytoscape instance, and its probe (protocol.ts). */
+(window as unknown as { caduceusInspector: unknown }).caduceusInspector = { page, cy: graph.cy, probe: probe(graph.cy) };
 
 function setStatus(text: string, kind: 'live' | 'ended' | 'lost' | ''): void {
   const status = byId('status');
