@@ -41,5 +41,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const files = await bundlePage();
   mkdirSync(out, { recursive: true });
   for (const [name, body] of files) writeFileSync(join(out, name), body);
-  process.stdout.write(`inspector page: ${[...files].map(([name, body]) => `${name} (${Math.round(body.length / 1024)} KiB)`).join(', ')} in ${out}\n`);
+  // On stderr: `npm pack --json` runs this (prepare) and its stdout must stay JSON.
+  process.stderr.write(`inspector page: ${[...files].map(([name, body]) => `${name} (${Math.round(body.length / 1024)} KiB)`).join(', ')} in ${out}\n`);
 }
