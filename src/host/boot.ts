@@ -38,7 +38,7 @@ export interface ExitStatus {
 export interface SystemStats extends KernelStats {
   /** JavaScript heap in use, in bytes: the kernel thread's. */
   heap: { kernel: number };
-  loop: { passes: number; parks: number; frames: number; killed: number; tasks: number };
+  loop: { passes: number; parks: number; frames: number; killed: number; woken: number; tasks: number };
   /**
    * Task threads now: pooled and dedicated, how many pooled ones were
    * replaced as stuck, and task starts posted to a pooled thread that no
