@@ -83,7 +83,10 @@ export type ControlRequest = { action: 'pause' } | { action: 'resume' } | { acti
 
 export interface LiveView {
   point: Point;
+  /** The tasks, by launch order, at most the first 2,000. */
   tasks: TaskRow[];
+  /** How many tasks there are in all. */
+  tasksTotal: number;
   warnings: Warning[];
   controlled: ControlView | null;
   /** Failed calls by errno so far. */

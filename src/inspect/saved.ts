@@ -16,7 +16,7 @@ const READ_ONLY = 'a saved snapshot or trace shows what has happened: there is n
 function still(tasks: TaskRow[]): LiveView {
   const point: Point = { t: 0, calls: {}, totalCalls: 0, blocked: tasks.filter((t) => t.state === 'blocked').length, parks: 0, threadParks: 0, wakeups: 0, woken: 0, free: {} };
   const zero = { live: 0, state: 0, check: 0 };
-  return { point, tasks, warnings: [], controlled: null, errors: {}, faults: [], sampling: { ms: zero, cost: zero } };
+  return { point, tasks, tasksTotal: tasks.length, warnings: [], controlled: null, errors: {}, faults: [], sampling: { ms: zero, cost: zero } };
 }
 
 /** The page's views of a snapshot. */

@@ -27,7 +27,11 @@ export interface WatchListener {
   end(view: EndView): void;
 }
 
-/** How often each part is sampled: at least `ms` apart, and further apart when a sample costs more than `budget` of the kernel thread's time, up to `most` ms. */
+/**
+ * How often each part is sampled: at least `ms` apart, and further apart
+ * when a sample costs more than `budget` of the kernel thread's time; but
+ * never more than `most` ms apart, so that even a huge system's page moves.
+ */
 export interface Pace {
   ms: number;
   budget: number;
@@ -44,9 +48,9 @@ export interface WatchTiming {
 }
 
 export const TIMING: WatchTiming = {
-  live: { ms: 250, budget: 0.01, most: 5_000 },
-  state: { ms: 500, budget: 0.01, most: 10_000 },
-  check: { ms: 10_000, budget: 0.005, most: 60_000 },
+  live: { ms: 250, budget: 0.01, most: 30_000 },
+  state: { ms: 500, budget: 0.01, most: 60_000 },
+  check: { ms: 10_000, budget: 0.005, most: 120_000 },
 };
 
 /** Costs kept per part: the pace follows their median, so one slow sample (a collection, a cold start) does not set it. */
@@ -63,6 +67,8 @@ export function wait(pace: Pace, costs: number[]): number {
 export const HISTORY = 2400;
 /** Decisions of a controlled run kept for the page. */
 const DECISIONS = 1000;
+/** Tasks sent to the page at most, the first launched (LiveView.tasksTotal counts them all). */
+export const MOST_TASKS = 2000;
 
 /** What the system's end tells the watch. */
 export interface Ending {
@@ -156,12 +162,14 @@ export class Watch {
     const point = this.point(t, sample);
     this.history.push(point);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
-    const tasks = this.rows(sample);
+    const rows = this.rows(sample);
+    const tasks = rows.length > MOST_TASKS ? rows.slice(0, MOST_TASKS) : rows;
     const controlled = sample.controlled ? this.control(sample.controlled) : null;
     this.live = {
       point,
       tasks,
-      warnings: [...this.stateWarnings, ...silentWarnings(tasks), ...endWarnings(this.ended)],
+      tasksTotal: rows.length,
+      warnings: [...this.stateWarnings, ...silentWarnings(rows), ...endWarnings(this.ended)],
       controlled,
       errors: sample.errors,
       faults: sample.endings.flatMap((e) => (e.fault ? [{ task: e.address, code: e.code, fault: { name: e.fault.name, message: e.fault.message }, ago: (sample.at - e.at) / 1000 }] : [])),

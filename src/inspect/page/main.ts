@@ -57,7 +57,7 @@ function showTotals(): void {
   const snap = page.state?.snapshot;
   const items: Array<[string, string]> = [];
   if (p) items.push(['calls', count(p.totalCalls)], ['calls/s', count(Object.values(p.calls).reduce((a, b) => a + b, 0))], ['blocked', count(p.blocked)]);
-  items.push(['tasks', count(page.rows.length)]);
+  items.push(['tasks', count(page.hello?.mode === 'trace' ? page.rows.length : (page.live?.tasksTotal ?? page.rows.length))]);
   if (snap) items.push(['objects', count(snap.objects.length)], ['caps', count(snap.caps.length)]);
   const s = page.live?.sampling;
   if (s && page.hello?.mode === 'live') {
@@ -128,7 +128,7 @@ function onLive(live: LiveView): void {
     charts.show(page.history);
   }
   page.rows = live.tasks;
-  tasks.show(live.tasks);
+  tasks.show(live.tasks, live.tasksTotal);
   showWarnings(live.warnings);
   showFaults(live);
   showControl(live.controlled);

@@ -50,6 +50,7 @@ const COLUMNS: Column[] = [
 
 export class TasksTable {
   private rows: TaskRow[] = [];
+  private total = 0;
   private shown = COLUMNS;
   private sortBy: Column = COLUMNS[1];
   private descending = false;
@@ -94,8 +95,10 @@ export class TasksTable {
     this.draw();
   }
 
-  show(rows: TaskRow[]): void {
+  /** The rows to draw, and how many tasks there are in all (the server sends the first 2,000). */
+  show(rows: TaskRow[], total = rows.length): void {
     this.rows = rows;
+    this.total = total;
     this.draw();
   }
 
@@ -130,6 +133,7 @@ export class TasksTable {
     const note = byId('tasks-note');
     const blocked = this.rows.filter((r) => r.state === 'blocked').length;
     const shown = Math.min(sorted.length, MOST_ROWS);
-    note.textContent = `${this.rows.length} tasks, ${blocked} blocked${shown < this.rows.length ? `; showing ${shown}${sorted.length > MOST_ROWS ? ' (filter to find the rest)' : ''}` : ''}`;
+    const sent = this.total > this.rows.length ? ` (the first ${this.rows.length} of ${this.total} launched are listed)` : '';
+    note.textContent = `${this.total} tasks${sent}, ${blocked} blocked${shown < this.rows.length ? `; showing ${shown}${sorted.length > MOST_ROWS ? ' (filter to find the rest)' : ''}` : ''}`;
   }
 }
