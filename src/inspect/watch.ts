@@ -163,6 +163,12 @@ export class Watch {
     this.history.push(point);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
     const rows = this.rows(sample);
+    // In a controlled run, a task waiting for its turn is in no kernel call yet (or has an answer held): say which.
+    const turns = new Map((sample.controlled?.enabled ?? []).map((e) => [e.task, e.op]));
+    for (const row of rows) {
+      const op = row.ordinal === null ? undefined : turns.get(row.ordinal);
+      if (op !== undefined && row.call === null) Object.assign(row, { call: op, waiting: 'parked' });
+    }
     const tasks = rows.length > MOST_TASKS ? rows.slice(0, MOST_TASKS) : rows;
     const controlled = sample.controlled ? this.control(sample.controlled) : null;
     this.live = {

@@ -66,6 +66,8 @@ describe('the inspector of a running system', () => {
     const held = await poll('the run held at step 0', () => state(url), (h) => h.live?.controlled?.held === true);
     expect(held.controllable).toBe(true);
     expect(live(held).controlled).toMatchObject({ steps: 0, limit: 0, held: true, ended: false, enabled: [{ task: 0, op: 'Alloc' }] });
+    // Init's first call waits for its turn, which its row says.
+    expect(live(held).tasks[0]).toMatchObject({ ordinal: 0, call: 'Alloc', waiting: 'parked' });
     // Held, nothing moves.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(live(await state(url)).controlled?.steps).toBe(0);
