@@ -1,8 +1,9 @@
 // The inspector page's files. Compiled, the code serves the bundle that
 // `npm run build` wrote to dist/inspector/. From the sources it bundles
-// src/inspect/page/ in memory once per process (esbuild, a development
-// dependency), so the page always matches the code beside it; without
-// esbuild it falls back to a built copy. Missing both is a readable error.
+// src/inspect/page/ in memory once per process (esbuild), so the page
+// always matches the code beside it; without esbuild it falls back to a
+// built copy. Missing both, or a page that does not build, is a readable
+// error.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,14 +47,21 @@ async function load(): Promise<PageFiles> {
     if (!files) throw new PageMissing(`the inspector's page is missing from ${fileURLToPath(built)}: reinstall caduceus (in a clone: npm run build)`);
     return files;
   }
-  let why: string;
+  let bundler: typeof import('./page/bundle.mjs');
   try {
-    const { bundlePage } = await import('./page/bundle.mjs');
-    return await bundlePage();
+    bundler = await import('./page/bundle.mjs');
+    await import('esbuild');
   } catch (error) {
-    why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // No bundler (esbuild comes with tsx, so this is rare): a built copy will do.
+    const files = readBuilt();
+    if (files) return files;
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new PageMissing(`the inspector's page cannot be bundled from src/inspect/page/ (${why}), and ${fileURLToPath(built)} holds no built copy: run npm install, then npm run build`);
   }
-  const files = readBuilt();
-  if (files) return files;
-  throw new PageMissing(`the inspector's page could not be bundled from src/inspect/page/ (${why}), and ${fileURLToPath(built)} holds no built copy: run npm install, then npm run build`);
+  try {
+    return await bundler.bundlePage();
+  } catch (error) {
+    // The page's sources do not build: say so, rather than serve an older page.
+    throw new PageMissing(`the inspector's page does not build: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
