@@ -114,7 +114,7 @@ export interface StateView {
   snapshot: Snapshot;
   /** Null when the source cannot tell (a saved snapshot). */
   deadlocks: DeadlockedTask[] | null;
-  /** True for the state as init exited (the last one of a run). */
+  /** True for the state at the end of a run: as init exited, or as a controlled run failed. */
   final?: boolean;
 }
 

@@ -262,16 +262,17 @@ export class Watch {
     if (!this.source.steer) throw new Error('not a controlled run');
     const how: SteerAction = request.action === 'step' ? { action: 'step', count: request.count ?? 1 } : request;
     const view = this.control(await this.source.steer(how, this.stepsKnown));
-    // Show what the steps did at once, not at the next sample.
+    // Show what the steps did at once, the state too, not at the next samples: a person asked.
     if (this.live) this.live = { ...this.live, controlled: view };
+    this.nextState = 0;
     this.schedule(0);
     return view;
   }
 
   /**
    * The system has ended: sampling stops after one last sample (the final
-   * counters), the state becomes the one as init exited, and the page is
-   * told how it ended.
+   * counters), the state becomes the one at the end (as init exited, or as
+   * a controlled run failed), and the page is told how it ended.
    */
   finish(ending: Ending): void {
     if (this.ended) return;

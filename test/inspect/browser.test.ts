@@ -115,7 +115,7 @@ describe('the inspector page in Chromium', () => {
     await status('paused before step 9');
     await page.click('#resume');
     await status(/^ended after \d+ steps$/);
-    expect(await page.evaluate(() => (globalThis as unknown as InPage).caduceusInspector.probe.banner())).toBe('Init exited with code 0. The page shows the state as init exited.');
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).caduceusInspector.probe.banner())).toBe('Init exited with code 0. The page shows the state at its end.');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

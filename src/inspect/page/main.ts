@@ -115,7 +115,7 @@ function showEnded(): void {
   banner.textContent =
     end.code === null
       ? `The system stopped${end.fault ? `: ${end.fault.message}` : ''}. The page shows the last state it got.`
-      : `Init exited with code ${end.code}${end.fault ? ` (${end.fault.name}: ${end.fault.message})` : ''}. The page shows the state as init exited.`;
+      : `Init exited with code ${end.code}${end.fault ? ` (${end.fault.name}: ${end.fault.message})` : ''}. The page shows the state at its end.`;
   setStatus('ended', 'ended');
 }
 

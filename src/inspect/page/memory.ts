@@ -14,6 +14,16 @@ const OPEN_CHILDREN = 8;
 /** Areas drawn at most; the rest are counted. */
 const MOST_AREAS = 300;
 
+/**
+ * The pages a bar spans: all of the area, or when everything in it lies in
+ * its first third, that part and a margin, so small objects in a big area
+ * are not each less than a pixel wide.
+ */
+function shownPages(runs: AreaRun[], area: AreaSnapshot, pageSize: number): number {
+  const used = runs.filter((r) => r.kind !== 'free').reduce((end, r) => Math.max(end, (r.from - area.phys) / pageSize + r.pages), 0);
+  return used * 3 < area.pages ? Math.min(area.pages, Math.max(16, Math.ceil(used * 1.25))) : area.pages;
+}
+
 function runColor(run: AreaRun): string {
   if (run.kind !== 'object' || !run.object) return COLORS[run.kind === 'object' ? 'free' : run.kind];
   return run.object.type === 'Memory' ? COLORS.area : (TYPE_COLORS[run.object.type] ?? '#6c9be8');
@@ -59,9 +69,10 @@ export class MemoryMaps {
       drawn++;
       const runs = areaRuns(snap, area, inside.get(area.phys) ?? []);
       const name = area.parent === null ? 'root area (all of physical memory)' : objectName('Memory', area.phys);
-      const head = `${name}: ${area.pages} pages, ${area.overhead} metadata, ${area.free} free${area.fragmented ? ', fragmented' : ''}`;
+      const shown = shownPages(runs, area, snap.pageSize);
+      const head = `${name}: ${area.pages} pages, ${area.overhead} metadata, ${area.free} free${area.fragmented ? ', fragmented' : ''}${shown < area.pages ? ` (the bar shows its first ${shown} pages: the rest is free)` : ''}`;
       const kids = children.get(area.phys) ?? [];
-      const holder = el('details', { 'data-area': hex(area.phys) }, el('summary', {}, head), this.bar(runs, area, snap.pageSize));
+      const holder = el('details', { 'data-area': hex(area.phys) }, el('summary', {}, head), this.bar(runs, area, snap.pageSize, shown));
       holder.open = this.open.get(area.phys) ?? (area.parent === null || kids.length <= OPEN_CHILDREN);
       holder.addEventListener('toggle', () => {
         this.open.set(area.phys, holder.open);
@@ -76,7 +87,7 @@ export class MemoryMaps {
     this.box.replaceChildren(...roots, ...(more > 0 ? [el('p', { class: 'faint' }, `... and ${more} more areas`)] : []));
   }
 
-  private bar(runs: AreaRun[], area: AreaSnapshot, pageSize: number): HTMLCanvasElement {
+  private bar(runs: AreaRun[], area: AreaSnapshot, pageSize: number, shown: number): HTMLCanvasElement {
     const canvas = el('canvas');
     const paint = () => {
       const width = canvas.clientWidth || 600;
@@ -86,7 +97,7 @@ export class MemoryMaps {
       const g = canvas.getContext('2d');
       if (!g) return;
       g.scale(ratio, ratio);
-      const scale = width / area.pages;
+      const scale = width / shown;
       for (const run of runs) {
         const x = ((run.from - area.phys) / pageSize) * scale;
         g.fillStyle = runColor(run);
@@ -96,7 +107,7 @@ export class MemoryMaps {
     requestAnimationFrame(paint);
     this.painters.push(paint);
     const runAt = (event: MouseEvent) => {
-      const page = ((event.offsetX / (canvas.clientWidth || 1)) * area.pages) | 0;
+      const page = ((event.offsetX / (canvas.clientWidth || 1)) * shown) | 0;
       const at = area.phys + page * pageSize;
       return runs.find((r) => at >= r.from && at < r.from + r.pages * pageSize);
     };

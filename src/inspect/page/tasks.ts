@@ -17,6 +17,8 @@ interface Column {
   text: (r: TaskRow) => string;
   num?: boolean;
   mono?: boolean;
+  /** Long text, which wraps. */
+  wrap?: boolean;
 }
 
 /** What a waiting task waits in and on, in words. */
@@ -39,13 +41,13 @@ const COLUMNS: Column[] = [
   { title: '#', value: (r) => r.ordinal ?? Number.MAX_SAFE_INTEGER, text: (r) => (r.ordinal === null ? '' : `#${r.ordinal}`), num: true, modes: ['live'] },
   { title: 'State', value: (r) => r.state, text: stateText },
   { title: 'Thread', value: (r) => r.thread, text: (r) => r.thread, modes: ['live', 'trace'] },
-  { title: 'Blocked on', value: blockedOn, text: blockedOn, mono: true },
+  { title: 'Blocked on', value: blockedOn, text: blockedOn, mono: true, wrap: true },
   { title: 'For', value: (r) => r.waitingFor ?? -1, text: (r) => duration(r.waitingFor), num: true, modes: ['live', 'trace'] },
   { title: 'Calls/s', value: (r) => r.callsPerSec, text: (r) => count(r.callsPerSec), num: true, modes: ['live', 'trace'] },
   { title: 'Calls', value: (r) => r.calls, text: (r) => count(r.calls), num: true, modes: ['live', 'trace'] },
   { title: 'Errors', value: (r) => r.errors, text: (r) => (r.errors ? count(r.errors) : ''), num: true, modes: ['live', 'trace'] },
   { title: 'Last call', value: (r) => r.quietFor ?? -1, text: (r) => (r.quietFor === null ? '' : `${duration(r.quietFor)} ago`), num: true, modes: ['live', 'trace'] },
-  { title: 'Fault', value: (r) => r.ended?.fault?.name ?? '', text: (r) => (r.ended?.fault ? `${r.ended.fault.name}: ${r.ended.fault.message}` : ''), modes: ['live'] },
+  { title: 'Fault', value: (r) => r.ended?.fault?.name ?? '', text: (r) => (r.ended?.fault ? `${r.ended.fault.name}: ${r.ended.fault.message}` : ''), modes: ['live'], wrap: true },
 ];
 
 export class TasksTable {
@@ -124,7 +126,7 @@ export class TasksTable {
         class: [r.phys === this.selected ? 'selected' : '', gone ? 'gone' : ''].filter(Boolean).join(' ') || undefined,
       });
       for (const c of this.shown) {
-        const classes = [c.num ? 'num' : '', c.mono ? 'mono' : '', c.title === 'State' ? `state-${r.state}` : ''].filter(Boolean).join(' ');
+        const classes = [c.num ? 'num' : '', c.mono ? 'mono' : '', c.wrap ? 'wrap' : '', c.title === 'State' ? `state-${r.state}` : ''].filter(Boolean).join(' ');
         tr.append(el('td', { class: classes || undefined }, c.text(r)));
       }
       body.append(tr);

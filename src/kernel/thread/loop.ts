@@ -222,7 +222,8 @@ export class KernelLoop implements Stepper {
 
   /** Ends a controlled run that failed, as if init had exited with the failure. */
   fail(fault: Fault, deadlocked?: DeadlockedTask[]): void {
-    this.outlet.exit({ code: 1, fault, schedule: this.controlled?.record(), deadlocked });
+    const snapshot = this.snapshotAtInitExit ? takeSnapshot(this.kernel) : undefined; // the state it failed in
+    this.outlet.exit({ code: 1, fault, schedule: this.controlled?.record(), deadlocked, snapshot });
   }
 
   /**
