@@ -18,11 +18,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 
 export const hex = (n: number) => `0x${n.toString(16)}`;
 
+const thousands = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** 1,234 for counts; one decimal below 10 for rates. */
 export function count(n: number): string {
   if (!Number.isFinite(n)) return '-';
   if (n !== 0 && Math.abs(n) < 10 && !Number.isInteger(n)) return n.toFixed(1);
-  return Math.round(n).toLocaleString('en-US');
+  return thousands.format(Math.round(n));
 }
 
 /** 0.25 s, 12 s, 3 min 5 s. */

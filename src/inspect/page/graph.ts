@@ -13,10 +13,19 @@ import { byId } from './dom.ts';
 
 cytoscape.use(dagre);
 
-/** Past this many nodes dagre takes too long: a grid instead. */
-const DAGRE_MOST = 600;
-/** Up to this many nodes both directions are tried. */
-const BOTH_WAYS_MOST = 250;
+/**
+ * Up to this many nodes the layout is dagre's, both directions tried. Past
+ * it, a layered layout puts the hundreds of objects one CSpace names (init's)
+ * in one rank, a line no panel shows: a force-directed layout (cytoscape's
+ * cose) instead, which gathers each task's objects around it, and past
+ * COSE_MOST a grid.
+ */
+const DAGRE_MOST = 250;
+const COSE_MOST = 1500;
+/** A big graph is laid out again at most this often (ms); meanwhile new nodes go beside a neighbour. */
+const RELAYOUT_MS = 10_000;
+/** A big graph is drawn again at most this often (ms). */
+const BIG_REDRAW_MS = 2000;
 /** Past this many nodes only the neighbourhood of what the search finds is drawn. */
 const DRAW_MOST = 2500;
 
@@ -112,7 +121,8 @@ export function graphElements(snapshot: Snapshot, deadlocks: DeadlockedTask[] | 
     out.nodes.push({ data: { id, type, phys, label: label.join('\n'), color: TYPE_COLORS[type] ?? '#888', shape: SHAPES[type] ?? 'ellipse' }, classes });
   };
   for (const n of nodes.values()) node(n.id, n.type, n.label, n.phys);
-  edges.forEach((e, i) => out.edges.push({ data: { id: `e${i}:${e.from}>${e.to}:${e.label}`, source: e.from, target: e.to, label: e.label }, classes: e.binding ? 'binding' : '' }));
+  // An edge's id is what it is (a slot of a CSpace names one object; a task has one binding of each kind), so it stays from one state to the next.
+  for (const e of edges) out.edges.push({ data: { id: `${e.from}>${e.to}:${e.label}`, source: e.from, target: e.to, label: e.label }, classes: e.binding ? 'binding' : '' });
   for (const t of snapshot.tasks) {
     if (t.waitsOn === null || t.waitsOn === 'answer') continue;
     const from = objectName('Task', t.phys);
@@ -128,6 +138,14 @@ export class CapGraph {
   readonly cy: cytoscape.Core;
   private shape = '';
   private moved = false;
+  /** When the layout last ran, and a later one waiting (a big graph). */
+  private laidAt = -Infinity;
+  private later: number | undefined;
+  private coseDone = false;
+  /** Nodes come or gone since the layout ran. */
+  private changed = 0;
+  private drawnAt = -Infinity;
+  private redraw: number | undefined;
   private query = '';
   private all: Elements = { nodes: [], edges: [] };
 
@@ -158,29 +176,57 @@ export class CapGraph {
   /** Draws a new state: the same layout when the same objects and edges are there, a new one otherwise. */
   show(snapshot: Snapshot, deadlocks: DeadlockedTask[] | null): void {
     this.all = graphElements(snapshot, deadlocks);
-    this.draw();
+    // Redrawing hundreds of nodes and edges costs the browser: a big graph is drawn at most every BIG_REDRAW_MS.
+    if (this.all.nodes.length <= DAGRE_MOST) return this.draw();
+    if (this.redraw !== undefined) return;
+    const wait = this.drawnAt + BIG_REDRAW_MS - performance.now();
+    if (wait <= 0) return this.draw();
+    this.redraw = window.setTimeout(() => {
+      this.redraw = undefined;
+      this.draw();
+    }, wait);
   }
 
   private draw(): void {
+    this.drawnAt = performance.now();
     const { nodes, edges } = this.visible();
     const shape = [...nodes.map((n) => n.data.id), '|', ...edges.map((e) => e.data.id)].join(' ');
     const cy = this.cy;
+    let added = 0;
+    let removed = 0;
     cy.batch(() => {
       const wanted = new Set([...nodes, ...edges].map((e) => e.data.id as string));
       cy.elements().forEach((e) => {
-        if (!wanted.has(e.id())) e.remove();
+        if (wanted.has(e.id())) return;
+        if (e.isNode()) removed++;
+        e.remove();
       });
       for (const def of [...nodes, ...edges]) {
         const existing = cy.getElementById(def.data.id as string);
-        if (existing.nonempty()) {
-          existing.data(def.data);
-          existing.classes(def.classes as string);
-        } else cy.add(def);
+        if (existing.empty()) {
+          const node = def.data.source === undefined;
+          if (node) added++;
+          cy.add(node ? { ...def, classes: `${def.classes ?? ''} unplaced` } : def);
+          continue;
+        }
+        // Only what changed: touching an element's data or classes restyles it.
+        if (existing.data('label') !== def.data.label) existing.data('label', def.data.label);
+        const classes = (def.classes as string) || '';
+        if (!existing.classes().every((c) => classes.split(' ').includes(c)) || !classes.split(' ').every((c) => c === '' || existing.hasClass(c))) existing.classes(classes);
       }
     });
     if (shape !== this.shape) {
       this.shape = shape;
-      this.layout(!this.moved);
+      this.changed += added + removed;
+      // A small graph is laid out again at once. A big one's layout costs the browser a second or more:
+      // again only when half as many nodes as it had came or went, at most every RELAYOUT_MS (Lay out does it at once).
+      const due = nodes.length <= DAGRE_MOST || this.changed * 2 >= nodes.length;
+      const wait = this.laidAt + RELAYOUT_MS - performance.now();
+      if (due && (nodes.length <= DAGRE_MOST || wait <= 0)) this.layout(!this.moved);
+      else {
+        this.placeNew();
+        if (due && this.later === undefined) this.later = window.setTimeout(() => this.layout(!this.moved), wait);
+      }
     }
     this.mark();
     const total = this.all.nodes.length;
@@ -203,11 +249,32 @@ export class CapGraph {
     return { nodes: this.all.nodes.filter((n) => near.has(n.data.id as string)).slice(0, DRAW_MOST), edges };
   }
 
+  /** Nodes added since the layout ran go beside a neighbour that has a place. */
+  private placeNew(): void {
+    this.cy.nodes('.unplaced').forEach((n) => {
+      const placed = n.neighborhood('node').not('.unplaced').nodes();
+      if (placed.nonempty()) {
+        const at = placed[0].position();
+        n.position({ x: at.x + (Math.random() - 0.5) * 60, y: at.y + (Math.random() - 0.5) * 60 });
+      }
+      n.removeClass('unplaced');
+    });
+  }
+
   layout(fit: boolean): void {
+    clearTimeout(this.later);
+    this.later = undefined;
+    this.changed = 0;
+    this.laidAt = performance.now();
+    this.cy.nodes().removeClass('unplaced');
     const count = this.cy.nodes().length;
     if (count === 0) return;
-    if (count > DAGRE_MOST) this.cy.layout({ name: 'grid', animate: false, fit: false, avoidOverlap: true } as cytoscape.LayoutOptions).run();
-    else {
+    if (count > COSE_MOST) this.cy.layout({ name: 'grid', animate: false, fit: false, avoidOverlap: true } as cytoscape.LayoutOptions).run();
+    else if (count > DAGRE_MOST) {
+      // From where the nodes are after the first time, so a new layout moves them little.
+      this.cy.layout({ name: 'cose', animate: false, fit: false, randomize: !this.coseDone, numIter: this.coseDone ? 100 : 1000, nodeDimensionsIncludeLabels: true } as cytoscape.LayoutOptions).run();
+      this.coseDone = true;
+    } else {
       // Left to right or top down, whichever fits the panel larger (a CSpace with many caps fans out one way or the other).
       const box = byId('cy');
       const dagre = (rankDir: string) => this.cy.layout({ name: 'dagre', rankDir, nodeSep: 4, rankSep: 50, edgeSep: 4, nodeDimensionsIncludeLabels: true, animate: false, fit: false } as cytoscape.LayoutOptions).run();
@@ -216,11 +283,9 @@ export class CapGraph {
         return Math.min(box.clientWidth / Math.max(bb.w, 1), box.clientHeight / Math.max(bb.h, 1));
       };
       dagre('LR');
-      if (count <= BOTH_WAYS_MOST) {
-        const across = scale();
-        dagre('TB');
-        if (scale() < across) dagre('LR');
-      }
+      const across = scale();
+      dagre('TB');
+      if (scale() < across) dagre('LR');
     }
     if (fit) this.fit();
   }

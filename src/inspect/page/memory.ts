@@ -13,6 +13,8 @@ const COLORS = { metadata: '#55606e', free: '#eef1f5', area: '#58b07a' };
 const OPEN_CHILDREN = 8;
 /** Areas drawn at most; the rest are counted. */
 const MOST_AREAS = 300;
+/** The maps are drawn again at most this often (ms): a busy system changes its objects at every state. */
+const REDRAW_MS = 2000;
 
 /**
  * The pages a bar spans: all of the area, or when everything in it lies in
@@ -39,6 +41,9 @@ export class MemoryMaps {
   /** Areas folded or opened by hand, by address, kept across updates. */
   private readonly open = new Map<number, boolean>();
   private text = '';
+  private latest: Snapshot | null = null;
+  private drawnAt = -Infinity;
+  private waiting: number | undefined;
   /** Each bar's painter, run again when the maps change width. */
   private painters: Array<() => void> = [];
 
@@ -51,8 +56,19 @@ export class MemoryMaps {
     }).observe(this.box);
   }
 
+  /** Draws a new state: at once the first time, then at most every REDRAW_MS, and only when areas or objects changed. */
   show(snap: Snapshot): void {
-    // Redrawn only when the areas or their objects changed.
+    this.latest = snap;
+    if (this.waiting !== undefined) return;
+    const wait = this.drawnAt + REDRAW_MS - performance.now();
+    if (wait > 0) {
+      this.waiting = window.setTimeout(() => {
+        this.waiting = undefined;
+        if (this.latest) this.show(this.latest);
+      }, wait);
+      return;
+    }
+    this.drawnAt = performance.now();
     const text = JSON.stringify([snap.areas, snap.objects.map((o) => [o.phys, o.pages, o.refs, o.area])]);
     if (text === this.text) return;
     this.text = text;
@@ -72,15 +88,20 @@ export class MemoryMaps {
       const shown = shownPages(runs, area, snap.pageSize);
       const head = `${name}: ${area.pages} pages, ${area.overhead} metadata, ${area.free} free${area.fragmented ? ', fragmented' : ''}${shown < area.pages ? ` (the bar shows its first ${shown} pages: the rest is free)` : ''}`;
       const kids = children.get(area.phys) ?? [];
-      const holder = el('details', { 'data-area': hex(area.phys) }, el('summary', {}, head), this.bar(runs, area, snap.pageSize, shown));
-      holder.open = this.open.get(area.phys) ?? (area.parent === null || kids.length <= OPEN_CHILDREN);
-      holder.addEventListener('toggle', () => {
-        this.open.set(area.phys, holder.open);
-        // A bar painted while folded had no width.
-        if (holder.open) for (const paint of this.painters) paint();
-      });
-      for (const kid of kids) if (drawn < MOST_AREAS) holder.append(draw(kid));
-      return holder;
+      const block = el('div', { class: 'area', 'data-area': hex(area.phys) }, el('div', { class: 'area-head' }, head), this.bar(runs, area, snap.pageSize, shown));
+      if (kids.length > 0) {
+        // Its child areas, folded when there are many.
+        const nested = el('details', {}, el('summary', {}, `${kids.length} child area${kids.length === 1 ? '' : 's'}`));
+        nested.open = this.open.get(area.phys) ?? kids.length <= OPEN_CHILDREN;
+        nested.addEventListener('toggle', () => {
+          this.open.set(area.phys, nested.open);
+          // A bar painted while folded had no width.
+          if (nested.open) for (const paint of this.painters) paint();
+        });
+        for (const kid of kids) if (drawn < MOST_AREAS) nested.append(draw(kid));
+        block.append(nested);
+      }
+      return block;
     };
     const roots = (children.get(null) ?? []).map(draw);
     const more = snap.areas.length - drawn;
@@ -90,7 +111,9 @@ export class MemoryMaps {
   private bar(runs: AreaRun[], area: AreaSnapshot, pageSize: number, shown: number): HTMLCanvasElement {
     const canvas = el('canvas');
     const paint = () => {
-      const width = canvas.clientWidth || 600;
+      // A folded bar has no width: it is painted when it is shown.
+      const width = canvas.clientWidth;
+      if (width === 0) return;
       const ratio = window.devicePixelRatio || 1;
       canvas.width = Math.round(width * ratio);
       canvas.height = Math.round(16 * ratio);
