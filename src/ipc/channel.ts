@@ -194,9 +194,9 @@ export class Channel {
    */
   async parkThread(seen: number, timeoutMs: number, syncMs = 0): Promise<void> {
     Atomics.store(this.control, Ctl.ThreadParked, 1);
-    Atomics.add(this.control, Ctl.Parks, 1);
     try {
       if (this.responses.pending()) return;
+      Atomics.add(this.control, Ctl.Parks, 1);
       // A blocking wait first (the event loop stands still for at most
       // syncMs): a thread woken from Atomics.wait runs at once, while one
       // woken from waitAsync waits for its event loop to take the wake-up.

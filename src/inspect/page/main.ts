@@ -6,6 +6,7 @@
 
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import './panels.css';
 import type { ControlView, EndView, Hello, LiveView, Point, StateView, TaskRow, Warning } from '../protocol.ts';
 import { objectName } from '../views.ts';
 import { Charts } from './charts.ts';
