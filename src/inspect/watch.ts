@@ -65,6 +65,8 @@ export function wait(pace: Pace, costs: number[]): number {
 
 /** Counter history kept: ten minutes at four samples a second. */
 export const HISTORY = 2400;
+/** After a sample that failed, the next is asked for this much later (ms). */
+const RETRY_MS = 1000;
 /** Decisions of a controlled run kept for the page. */
 const DECISIONS = 1000;
 /** Tasks sent to the page at most, the first launched (LiveView.tasksTotal counts them all). */
@@ -135,7 +137,9 @@ export class Watch {
     try {
       got = await this.source.sample({ state, check }, this.stepsKnown);
     } catch {
-      // The system is shutting down, or its kernel thread is gone: nothing more to see.
+      // Shutting down or gone, the watch is stopped or finished first (no retry then); a kernel
+      // thread too busy to answer in time is asked again later.
+      this.schedule(RETRY_MS);
       return;
     }
     if (this.stopped) return;
