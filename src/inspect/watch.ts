@@ -101,6 +101,7 @@ export class Watch {
   private violations: string[] = [];
   private decisions: ControlView['decisions'] = [];
   private stepsKnown = 0;
+  private complained = false;
 
   constructor(
     private readonly source: SampleSource,
@@ -153,7 +154,13 @@ export class Watch {
     } else this.firsts.add(part);
     if (state) this.nextState = started + wait(this.timing.state, this.costs.state);
     if (check) this.nextCheck = started + wait(this.timing.check, this.costs.check);
-    this.take(got.sample);
+    try {
+      this.take(got.sample);
+    } catch (error) {
+      // A bug of the inspector's must not stop the watch, nor the host it runs in: said once.
+      if (!this.complained) process.stderr.write(`caduceus: the inspector could not show a sample: ${error instanceof Error ? error.stack : String(error)}\n`);
+      this.complained = true;
+    }
     this.schedule(wait(this.timing.live, this.costs.live));
   }
 
