@@ -307,7 +307,10 @@ export class Watch {
       }
       this.listener.end(ended);
     };
-    this.inFlight = last();
+    this.inFlight = last().catch((error: unknown) => {
+      if (!this.complained) process.stderr.write(`caduceus: the inspector could not show the end: ${error instanceof Error ? error.stack : String(error)}\n`);
+      this.complained = true;
+    });
   }
 
   /** Stops sampling; resolves once no sample is under way. */
