@@ -154,6 +154,8 @@ export interface PageProbe {
   node(id: string): { type: string } | null;
   /** Clicks a graph node. */
   tap(id: string): void;
+  /** Selects a node as a click on it does, or with null none (the details close). */
+  select(id: string | null): void;
   /** The details panel's text while it is shown. */
   details(): string | null;
   /** A number of the header's totals ('calls', 'blocked', ...), or null when not shown. */

@@ -45,7 +45,10 @@ export class Details {
     this.shown = node;
     this.box.hidden = node === null || snapshot === null;
     if (node === null || snapshot === null) return;
-    this.box.replaceChildren(el('button', { class: 'close', type: 'button', title: 'close' }, '×'), el('h3', {}, node), ...this.body(node, snapshot, rows));
+    const next = el('div', {}, el('button', { class: 'close', type: 'button', title: 'close' }, '×'), el('h3', {}, node), ...this.body(node, snapshot, rows));
+    // Unchanged, it stays: drawn again four times a second, it would take clicks away from under the pointer.
+    if (next.textContent === this.box.textContent) return;
+    this.box.replaceChildren(...next.childNodes);
   }
 
   private body(node: string, snap: Snapshot, rows: TaskRow[]): Node[] {

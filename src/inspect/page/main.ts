@@ -42,10 +42,15 @@ const details = new Details(select);
 const tasks = new TasksTable(select);
 const memory = new MemoryMaps(select);
 const charts = new Charts();
-const controls = new Controls((view) => showControl(view));
+// A control's answer can come after live views that are newer (the run went on, or ended, meanwhile): those win.
+const controls = new Controls((view) => {
+  const now = page.live?.controlled;
+  if (page.ended || (now && (now.ended || now.steps > view.steps))) return;
+  showControl(view);
+});
 
 /** For tests and the curious: the page's state, its cytoscape instance, and its probe (protocol.ts). */
-(window as unknown as { caduceusInspector: unknown }).caduceusInspector = { page, cy: graph.cy, probe: probe(graph.cy) };
+(window as unknown as { caduceusInspector: unknown }).caduceusInspector = { page, cy: graph.cy, probe: probe(graph.cy, select) };
 
 function setStatus(text: string, kind: 'live' | 'ended' | 'lost' | ''): void {
   const status = byId('status');

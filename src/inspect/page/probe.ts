@@ -6,7 +6,7 @@ import type { PageProbe } from '../protocol.ts';
 
 const text = (selector: string) => document.querySelector<HTMLElement>(selector);
 
-export function probe(cy: cytoscape.Core): PageProbe {
+export function probe(cy: cytoscape.Core, select: (node: string | null) => void): PageProbe {
   return {
     rows: () =>
       [...document.querySelectorAll<HTMLTableRowElement>('#tasks tr[data-phys]')].map((tr) => ({
@@ -23,6 +23,7 @@ export function probe(cy: cytoscape.Core): PageProbe {
     tap: (id) => {
       cy.getElementById(id).emit('tap');
     },
+    select,
     details: () => {
       const box = text('#details');
       return box && !box.hidden ? box.innerText : null;
