@@ -8,7 +8,7 @@
 import { boot } from '../src/index.ts';
 import { explore } from '../src/host/explore.ts';
 import { type BenchOptions, type BenchReport, type Stats, summarize } from './harness.ts';
-import { program } from './run-init.ts';
+import { program, watching } from './run-init.ts';
 
 export const P12_MIN_STEPS_PER_S = 50_000;
 
@@ -27,7 +27,7 @@ export interface P12Result {
 }
 
 async function stepRate(calls: number): Promise<{ steps: number; perS: number }> {
-  const system = await boot({ init: program('p12-init'), argv: [String(calls)], threads: 1, console: () => {}, schedule: { seed: 1, strategy: 'random' } });
+  const system = await boot({ init: program('p12-init'), argv: [String(calls)], threads: 1, console: () => {}, schedule: { seed: 1, strategy: 'random' }, ...(watching.inspect ? { inspect: true as const } : {}) });
   try {
     const status = await system.exited;
     const ms = (status.value as { ms?: unknown } | undefined)?.ms;

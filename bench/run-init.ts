@@ -3,6 +3,13 @@
 
 import { boot } from '../src/index.ts';
 
+/**
+ * With `caduceus bench --inspect`, every system a benchmark boots serves the
+ * live inspector, which samples it as it would with a page open: a run with
+ * and a run without give what watching costs.
+ */
+export const watching = { inspect: false };
+
 /** True when the bench itself runs compiled (dist/bench), not from the TypeScript sources. */
 export const compiled = !new URL(import.meta.url).pathname.endsWith('.ts');
 
@@ -16,7 +23,7 @@ export const program = (name: string) => new URL(`./programs/${name}${compiled ?
  * shut down in every case.
  */
 export async function runInit(init: URL, argv: string[], threads: number, timeoutMs?: number, memory?: number): Promise<unknown> {
-  const system = await boot({ init, argv, threads, memory, console: () => {} });
+  const system = await boot({ init, argv, threads, memory, console: () => {}, ...(watching.inspect ? { inspect: true as const } : {}) });
   let timer: NodeJS.Timeout | undefined;
   try {
     const late = new Promise<never>((_, reject) => {

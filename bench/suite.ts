@@ -15,6 +15,7 @@ import {
 import { baselinesReport, promiseReport, relayReport } from './baselines/report.ts';
 import { type BenchOptions, type BenchReport, formatTable, machineInfo } from './harness.ts';
 import { benchP9, p9Report } from './kv/p9.ts';
+import { watching } from './run-init.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
 import { benchP10, p10Report } from './p10.ts';
 import { benchP12, p12Report } from './p12.ts';
@@ -75,11 +76,13 @@ const ENTRIES: SuiteEntry[] = [
   },
 ];
 
-export const BENCH_USAGE = `usage: caduceus bench [ids...] [--quick] [--json]
+export const BENCH_USAGE = `usage: caduceus bench [ids...] [--quick] [--json] [--inspect]
 
-  ids      some of: ${ENTRIES.map((e) => e.id).join(', ')} (default: all)
-  --quick  short runs: a smoke test, not figures to quote
-  --json   one JSON document: machine, verdicts, every sample
+  ids        some of: ${ENTRIES.map((e) => e.id).join(', ')} (default: all)
+  --quick    short runs: a smoke test, not figures to quote
+  --json     one JSON document: machine, verdicts, every sample
+  --inspect  every system booted serves the live inspector: compare with a run
+             without it for what watching costs (P9, P12)
 
 benchmarks:
 ${ENTRIES.map((e) => `  ${e.id.padEnd(3)} ${e.title}`).join('\n')}`;
@@ -98,7 +101,7 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   }
   const flags = argv.filter((a) => a.startsWith('-'));
   const ids = argv.filter((a) => !a.startsWith('-')).map((a) => a.toUpperCase());
-  const wrong = flags.filter((f) => f !== '--json' && f !== '--quick');
+  const wrong = flags.filter((f) => f !== '--json' && f !== '--quick' && f !== '--inspect');
   const unknown = ids.filter((id) => !ENTRIES.some((e) => e.id === id));
   if (wrong.length > 0 || unknown.length > 0) {
     const what = [...wrong.map((f) => `unknown option ${f}`), ...unknown.map((id) => `unknown benchmark ${id}`)].join('; ');
@@ -107,6 +110,7 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   }
   const chosen = ids.length === 0 ? ENTRIES : ENTRIES.filter((e) => ids.includes(e.id));
   const options: BenchOptions = { quick: flags.includes('--quick') };
+  watching.inspect = flags.includes('--inspect');
   const json = flags.includes('--json');
   let baselines: Promise<BaselineResults> | undefined;
   const context: SuiteContext = {
@@ -118,6 +122,7 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   if (!json) {
     console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`);
     if (options.quick) console.log('quick mode: a smoke test, not figures to quote');
+    if (watching.inspect) console.log('inspect: every system booted serves the live inspector');
   }
   const reports: BenchReport[] = [];
   for (const entry of chosen) {
@@ -130,7 +135,7 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
   }
   if (json) {
     const results = reports.map((r) => ({ id: r.id, title: r.title, verdicts: r.verdicts, data: r.data }));
-    console.log(JSON.stringify({ machine, command: `caduceus bench ${argv.join(' ')}`.trim(), quick: options.quick, results }, null, 2));
+    console.log(JSON.stringify({ machine, command: `caduceus bench ${argv.join(' ')}`.trim(), quick: options.quick, inspect: watching.inspect, results }, null, 2));
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { INSPECT_HOST } from '../host/options.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -78,4 +79,62 @@ export function checkOutputPath(path: string, option: string): void {
     return null;
   })();
   if (why !== null) throw new UsageError(`${option} cannot write ${path}: ${why}`);
+}
+
+/** An address to listen on. */
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** The inspector's address unless told otherwise: loopback, any free port. */
+export const LOOPBACK: Address = { host: INSPECT_HOST, port: 0 };
+
+const ADDRESS = /^(?:\[([0-9a-f:.]+)\]|([^\s:/[\]]*))(?::(\d+))?$/i;
+
+/** "127.0.0.1:8080", "localhost:0", "[::1]:9000", ":8080" or "8080" (loopback), "0.0.0.0" (any free port). */
+export function parseAddress(text: string, option: string): Address {
+  const bare = /^\d+$/.test(text) ? `:${text}` : text;
+  const match = ADDRESS.exec(bare);
+  const port = match?.[3] === undefined ? 0 : Number(match[3]);
+  if (!match || port > 65535) {
+    throw new UsageError(`${option} takes HOST:PORT, PORT or HOST (such as 127.0.0.1:8080, 8080, [::1]:8080; port 0 or none: any free one), got '${text}'`);
+  }
+  return { host: match[1] ?? (match[2] || LOOPBACK.host), port };
+}
+
+/**
+ * Takes an option whose address is optional out of `args` (before any
+ * `--`): `--inspect`, `--inspect HOST:PORT` or `--inspect=ADDRESS`. The
+ * word after it counts as its address only when it looks like one (PORT or
+ * HOST:PORT), so `--inspect init.ts` leaves init.ts in place. Returns the
+ * other arguments, and the address (LOOPBACK when none is given) or null
+ * when the option is absent.
+ */
+export function takeAddressOption(args: string[], option: string): { rest: string[]; address: Address | null } {
+  const rest: string[] = [];
+  let address: Address | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (arg !== option && !arg.startsWith(`${option}=`)) {
+      rest.push(arg);
+      continue;
+    }
+    if (address !== null) throw new UsageError(`${option} is given twice`);
+    if (arg.startsWith(`${option}=`)) address = parseAddress(arg.slice(option.length + 1), option);
+    else if (i + 1 < args.length && /^(\d+|(\[[0-9a-f:.]+\]|[^\s:/[\]-][^\s:/[\]]*)?:\d+)$/i.test(args[i + 1])) address = parseAddress(args[++i], option);
+    else address = { ...LOOPBACK };
+  }
+  return { rest, address };
+}
+
+/** Where the inspector serves, for a person: its URL, and a warning when it is not on loopback. */
+export function inspectorLines(command: string, url: string | undefined, host: string): string {
+  if (url === undefined) return '';
+  const open = /^(localhost|127(\.\d+){3}|::1)$/i.test(host) ? '' : `caduceus ${command}: the inspector listens on ${host}: anyone who can reach this machine can see the system\n`;
+  return `caduceus ${command}: inspector at ${url}\n${open}`;
 }

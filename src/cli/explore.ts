@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { controlledRun, explore, type Failure, type ScheduleFile, sizeOf } from '../host/explore.ts';
+import { controlledRun, explore, type Failure, type RunOutcome, type ScheduleFile, sizeOf, type Watching } from '../host/explore.ts';
 import { MAX_THREADS, moduleUrl } from '../host/options.ts';
 import type { ScheduleRecord } from '../kernel/thread/controlled.ts';
-import { checkOutputPath, parseCount, parseSize, parseStrategy, UsageError } from './args.ts';
+import { checkOutputPath, inspectorLines, parseCount, parseSize, parseStrategy, takeAddressOption, UsageError } from './args.ts';
 import { objectName, renderDeadlocks } from './render.ts';
 
 export const EXPLORE_USAGE = `usage: caduceus explore <init-module> [options] [-- argv...]
@@ -32,10 +32,14 @@ export const EXPLORE_USAGE = `usage: caduceus explore <init-module> [options] [-
 
 exit status: 0 when every run passed, 1 on a failure, 2 for bad usage`;
 
-export const REPLAY_USAGE = `usage: caduceus replay <schedule.json> [--trace FILE]
+export const REPLAY_USAGE = `usage: caduceus replay <schedule.json> [--trace FILE] [--inspect [HOST:PORT]]
 
   Replays a schedule that caduceus explore wrote: the same steps, results and verdict.
   --trace FILE       write a Perfetto trace of the replayed run
+  --inspect [HOST:PORT]
+                     serve the inspector page (default 127.0.0.1, a free port), the run paused
+                     before its first step: step it from the page. Once it is over the page
+                     shows its end until Ctrl-C
 
 exit status: 0 when the replay reproduced the recorded run, 1 when it did not, 2 for bad usage`;
 
@@ -141,7 +145,8 @@ function report(failure: Failure): string {
   return `\nrun with seed ${failure.seed} failed: ${failure.reason}\n${shrunk}\n${renderSchedule(failure.schedule)}${deadlocks}`;
 }
 
-export async function replayCommand(args: string[]): Promise<number> {
+export async function replayCommand(argsGiven: string[]): Promise<number> {
+  const { rest: args, address } = takeAddressOption(argsGiven, '--inspect');
   const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { trace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(REPLAY_USAGE);
@@ -157,16 +162,42 @@ export async function replayCommand(args: string[]): Promise<number> {
     throw new UsageError(`cannot read the schedule ${path}: ${(error as Error).message}`);
   }
   if (file?.caduceus !== 'schedule' || !Array.isArray(file.schedule?.decisions)) throw new UsageError(`${path} is not a schedule that caduceus explore wrote`);
-  const outcome = await controlledRun({ ...file, trace: values.trace }, { seed: file.schedule.seed, strategy: 'replay', decisions: file.schedule.decisions });
-  const record = outcome.status.schedule as ScheduleRecord;
-  process.stdout.write(`${outcome.console.map((l) => `${l}\n`).join('')}${renderSchedule(record)}`);
-  const same = outcome.reason === file.reason && JSON.stringify(record.decisions) === JSON.stringify(file.schedule.decisions);
-  process.stdout.write(`verdict: ${outcome.reason ?? 'passed'}\n`);
-  if (values.trace !== undefined) process.stdout.write(`trace written to ${values.trace}\n`);
-  if (same) {
-    process.stdout.write(`reproduced: the same ${record.steps} steps, results and verdict\n`);
-    return 0;
+  let interrupt = () => {};
+  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+  const watching: Watching | undefined = address
+    ? {
+        ...address,
+        interrupted,
+        booted: (url) => process.stderr.write(`${inspectorLines('replay', url, address.host)}caduceus replay: the run is paused before its first step: step it from the page\n`),
+        ended: async (outcome) => {
+          process.stdout.write(replayReport(outcome, file, values.trace).text);
+          process.stderr.write('caduceus replay: the run is over; the inspector shows its end until Ctrl-C\n');
+          await interrupted;
+        },
+      }
+    : undefined;
+  if (watching) process.on('SIGINT', interrupt);
+  let outcome: RunOutcome;
+  try {
+    outcome = await controlledRun({ ...file, trace: values.trace, inspect: watching }, { seed: file.schedule.seed, strategy: 'replay', decisions: file.schedule.decisions });
+  } finally {
+    process.removeListener('SIGINT', interrupt);
   }
-  process.stdout.write(`not reproduced: the recorded run ${file.reason ? `failed with ${file.reason}` : 'passed'}\n`);
-  return 1;
+  if (outcome.reason === 'interrupted') {
+    process.stderr.write('caduceus replay: interrupted\n');
+    return 130;
+  }
+  const report = replayReport(outcome, file, values.trace);
+  if (!watching) process.stdout.write(report.text);
+  return report.code;
+}
+
+/** What a replay prints: its Console lines, its steps and its verdict, and whether it reproduced the recorded run (code 0) or not (1). */
+function replayReport(outcome: RunOutcome, file: ScheduleFile, trace: string | undefined): { text: string; code: number } {
+  const record = outcome.status.schedule as ScheduleRecord;
+  const same = outcome.reason === file.reason && JSON.stringify(record.decisions) === JSON.stringify(file.schedule.decisions);
+  const lines = [`${outcome.console.map((l) => `${l}\n`).join('')}${renderSchedule(record)}verdict: ${outcome.reason ?? 'passed'}\n`];
+  if (trace !== undefined) lines.push(`trace written to ${trace}\n`);
+  lines.push(same ? `reproduced: the same ${record.steps} steps, results and verdict\n` : `not reproduced: the recorded run ${file.reason ? `failed with ${file.reason}` : 'passed'}\n`);
+  return { text: lines.join(''), code: same ? 0 : 1 };
 }

@@ -9,19 +9,19 @@ const USAGE = `usage: caduceus <command> [options]     (caduceus <command> --hel
 
 commands:
   run <init-module> [-- argv...]   boot a system and run it until init exits
-      --memory SIZE --threads N --timeout D --trace FILE --snapshot FILE
+      --memory SIZE --threads N --timeout D --trace FILE --snapshot FILE --inspect [HOST:PORT]
   inspect <snapshot.json | init-module> [-- argv...]
                                    objects, capabilities, memory map and graphs of a snapshot
-      --format text|map|dot|mermaid
+      --format text|map|dot|mermaid --serve [HOST:PORT] (the inspector page, also for a trace)
   stress                           the capability-handoff stress workload, with injected faults
-      --tasks N --seconds S --seed X --faults kill,throw,destroy-endpoint
+      --tasks N --seconds S --seed X --faults kill,throw,destroy-endpoint --inspect [HOST:PORT]
   explore <init-module> [-- argv...]
                                    controlled runs with derived seeds until one fails; shrinks it
       --runs N --seed S --strategy random|pct --depth D --check-every K --keep-going --out FILE
   replay <schedule.json>           replays a failing schedule that explore wrote, exactly
-      --trace FILE
+      --trace FILE --inspect [HOST:PORT] (paused, stepped from the page)
   bench [ids...]                   the benchmark suite, with raw baselines measured in the same run
-      --quick --json
+      --quick --json --inspect
 
   caduceus --version               the version of this package
   caduceus --help                  this text`;

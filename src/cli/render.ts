@@ -1,32 +1,16 @@
 // Views of a snapshot: a text dump of objects and CSpaces in the spirit of
 // seL4's capDL, a memory map per area, and capability graphs in DOT and
 // Mermaid (objects as nodes, capabilities as edges labelled with slot,
-// rights and badge; task bindings as dashed edges).
+// rights and badge; task bindings as dashed edges). The graph, the runs and
+// the names are those the inspector page draws (src/inspect/views.ts).
 
-import { physOf } from '../abi.ts';
 import type { DeadlockedTask } from '../kernel/deadlock.ts';
-import type { CapSnapshot, ObjectSnapshot, Snapshot, TaskSnapshot } from '../kernel/snapshot.ts';
+import type { CapSnapshot, ObjectSnapshot, Snapshot } from '../kernel/snapshot.ts';
+import { areaRuns, capabilityGraph, capTarget, deadlockLine, objectName, objectsByArea, rightsText, taskState } from '../inspect/views.ts';
+
+export { objectName, rightsText, taskState };
 
 const hex = (n: number) => n.toString(16);
-
-/** A stable name for an object: its type and physical address. */
-export function objectName(type: string, phys: number): string {
-  return `${type.toLowerCase()}_${hex(phys)}`;
-}
-
-function capTarget(cap: CapSnapshot): string {
-  if (cap.type === 'Console') return `console_${cap.object}`;
-  if (cap.type === 'Reply') return `reply_to_task_${hex(physOf(cap.object))}`;
-  return objectName(cap.type, cap.object);
-}
-
-export function rightsText(rights: number): string {
-  return `${rights & 1 ? 'R' : ''}${rights & 2 ? 'W' : ''}${rights & 4 ? 'G' : ''}` || '-';
-}
-
-function capLabel(cap: CapSnapshot): string {
-  return `${cap.slot}: ${rightsText(cap.rights)}${cap.badge ? ` badge ${cap.badge}` : ''}`;
-}
 
 function describe(o: ObjectSnapshot, snap: Snapshot): string {
   const parts: string[] = [];
@@ -68,89 +52,39 @@ export function renderText(snap: Snapshot): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A task's state, with the call it is in and what it waits on when it waits. */
-export function taskState(t: TaskSnapshot): string {
-  if (t.call === null && t.waitsOn === null) return t.state;
-  const call = t.call === null ? '' : ` in ${t.call}`;
-  const on = t.waitsOn === null ? '' : t.waitsOn === 'answer' ? ', waiting for the answer' : ` on ${objectName(t.waitsOn.type, t.waitsOn.phys)}`;
-  return `${t.state}${call}${on}`;
-}
-
 /** Per area: metadata, each object, and the free runs between them, in address order. */
 export function renderMemoryMap(snap: Snapshot): string {
   const page = snap.pageSize;
   const lines: string[] = [];
+  const inside = objectsByArea(snap);
   for (const area of snap.areas) {
     const label = area.parent === null ? 'root area (all of physical memory)' : `area ${objectName('Memory', area.phys)}`;
     lines.push(`${label}: ${area.pages} pages, ${area.overhead} metadata, ${area.free} free${area.fragmented ? ', fragmented' : ', fresh'}`);
-    const row = (from: number, pages: number, what: string) =>
-      lines.push(`  0x${hex(from).padStart(8, '0')}-0x${hex(from + pages * page - 1).padStart(8, '0')}  ${String(pages).padStart(7)} pg  ${what}`);
-    row(area.phys, area.overhead, 'metadata');
-    let at = area.phys + area.overhead * page;
-    const end = area.phys + area.pages * page;
-    const inside = snap.objects.filter((o) => o.area === area.phys).sort((a, b) => a.phys - b.phys);
-    for (const o of inside) {
-      if (o.phys > at) row(at, (o.phys - at) / page, 'free');
-      row(o.phys, o.pages, objectName(o.type, o.phys));
-      at = o.phys + o.pages * page;
+    for (const run of areaRuns(snap, area, inside.get(area.phys) ?? [])) {
+      const what = run.kind === 'object' && run.object ? objectName(run.object.type, run.object.phys) : run.kind;
+      lines.push(`  0x${hex(run.from).padStart(8, '0')}-0x${hex(run.from + run.pages * page - 1).padStart(8, '0')}  ${String(run.pages).padStart(7)} pg  ${what}`);
     }
-    if (end > at) row(at, (end - at) / page, 'free');
   }
   return `${lines.join('\n')}\n`;
 }
 
-interface Graph {
-  nodes: Map<string, string>;
-  edges: Array<{ from: string; to: string; label: string; binding: boolean }>;
-}
-
-/** Objects named by a capability or a binding, and the edges between them. */
-function graph(snap: Snapshot): Graph {
-  const nodes = new Map<string, string>();
-  const byPhys = new Map(snap.objects.map((o) => [o.phys, o]));
-  const node = (name: string, label: string) => nodes.set(name, label);
-  const objectNode = (type: string, phys: number) => {
-    const o = byPhys.get(phys);
-    const name = objectName(type, phys);
-    node(name, `${type} 0x${hex(phys)}${o?.state ? `\\n${o.state}` : ''}${type === 'Memory' ? `\\n${snap.areas.find((a) => a.phys === phys)?.free ?? '?'} free` : ''}`);
-    return name;
-  };
-  const edges: Graph['edges'] = [];
-  for (const cap of snap.caps) {
-    const from = objectNode('CSpace', cap.cspace);
-    let to: string;
-    if (cap.type === 'Console') node((to = capTarget(cap)), 'Console');
-    else if (cap.type === 'Reply') node((to = capTarget(cap)), `Reply to task 0x${hex(physOf(cap.object))}`);
-    else to = objectNode(cap.type, cap.object);
-    edges.push({ from, to, label: capLabel(cap), binding: false });
-  }
-  for (const t of snap.tasks) {
-    const from = objectNode('Task', t.phys);
-    if (t.cspace !== null) edges.push({ from, to: objectNode('CSpace', t.cspace), label: 'cspace', binding: true });
-    if (t.vspace !== null) edges.push({ from, to: objectNode('VSpace', t.vspace), label: 'vspace', binding: true });
-    if (t.fault !== null) edges.push({ from, to: objectNode('Endpoint', t.fault), label: 'fault', binding: true });
-  }
-  return { nodes, edges };
-}
-
 export function renderDot(snap: Snapshot): string {
-  const { nodes, edges } = graph(snap);
+  const { nodes, edges } = capabilityGraph(snap);
   const lines = ['digraph caduceus {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
-  for (const [name, label] of nodes) lines.push(`  ${name} [label="${label}"];`);
+  for (const [name, node] of nodes) lines.push(`  ${name} [label="${node.label.join('\\n')}"];`);
   for (const e of edges) lines.push(`  ${e.from} -> ${e.to} [label="${e.label}"${e.binding ? ', style=dashed' : ''}];`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
 
 export function renderMermaid(snap: Snapshot): string {
-  const { nodes, edges } = graph(snap);
+  const { nodes, edges } = capabilityGraph(snap);
   const lines = ['graph LR'];
-  for (const [name, label] of nodes) lines.push(`  ${name}["${label.replaceAll('\\n', '<br/>')}"]`);
+  for (const [name, node] of nodes) lines.push(`  ${name}["${node.label.join('<br/>')}"]`);
   for (const e of edges) lines.push(`  ${e.from} ${e.binding ? '-.' : '--'} "${e.label}" ${e.binding ? '.->' : '-->'} ${e.to}`);
   return `${lines.join('\n')}\n`;
 }
 
-/** A deadlock report, one line per task: what it waits in and on, and who alone could wake it. */
 /** A series as a line of bars, lowest to highest (a sparkline). */
 export function renderCurve(values: number[]): string {
   const bars = '\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588';
@@ -159,14 +93,7 @@ export function renderCurve(values: number[]): string {
   return values.map((v) => bars[span === 0 ? 0 : Math.min(bars.length - 1, Math.floor(((v - low) / span) * bars.length))]).join('');
 }
 
+/** A deadlock report, one line per task: what it waits in and on, and who alone could wake it. */
 export function renderDeadlocks(found: DeadlockedTask[]): string {
-  const names = (tasks: number[]) => tasks.map((t) => objectName('Task', t)).join(', ');
-  return found
-    .map((d) => {
-      const task = objectName('Task', d.task);
-      if (d.waiting === 'answer') return `  ${task}: waits for the answer to its call; ${d.holders.length === 0 ? 'no task holds its Reply cap' : `only ${names(d.holders)} could answer it`}\n`;
-      const on = `${objectName(d.object.type, d.object.phys)}${d.caddr === null ? '' : ` (caddr ${d.caddr})`}`;
-      return `  ${task}: blocked in ${d.waiting} on ${on}; ${d.holders.length === 0 ? 'no task holds a cap to it' : `only ${names(d.holders)} could wake it`}\n`;
-    })
-    .join('');
+  return found.map((d) => `  ${deadlockLine(d)}\n`).join('');
 }

@@ -1,11 +1,11 @@
-// `caduceus run <init-module> [--memory 64MiB] [--threads N] [--timeout D] [-- argv...]`:
+// `caduceus run <init-module> [--memory 64MiB] [--threads N] [--timeout D] [--inspect [HOST:PORT]] [-- argv...]`:
 // boots a system, prints its Console output, and exits with init's code.
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { boot, type ExitStatus, type System } from '../host/boot.ts';
 import { MAX_THREADS } from '../host/options.ts';
-import { checkOutputPath, durationText, parseCount, parseDuration, parseSize, UsageError } from './args.ts';
+import { checkOutputPath, durationText, inspectorLines, parseCount, parseDuration, parseSize, takeAddressOption, UsageError } from './args.ts';
 import { objectName, renderDeadlocks, taskState } from './render.ts';
 
 export const RUN_USAGE = `usage: caduceus run <init-module> [options] [-- argv...]
@@ -17,6 +17,9 @@ export const RUN_USAGE = `usage: caduceus run <init-module> [options] [-- argv..
                     say what each task was blocked on, and exit 124
   --trace FILE      write a Chrome/Perfetto trace of the run (open it in ui.perfetto.dev)
   --snapshot FILE   write the kernel's state as init exits (see caduceus inspect)
+  --inspect [HOST:PORT]
+                    serve the live inspector page while the system runs (default
+                    127.0.0.1 and a free port; the URL is printed on stderr)
   -- argv...        passed to init in BootInfo.argv
 
 exit status: init's code (0..255); 1 when init faults or its code is out of range;
@@ -25,7 +28,8 @@ exit status: init's code (0..255); 1 when init faults or its code is out of rang
 /** How `run` ended when init did not. */
 type Stop = { kind: 'timeout' } | { kind: 'interrupt' };
 
-export async function runCommand(args: string[]): Promise<number> {
+export async function runCommand(argsGiven: string[]): Promise<number> {
+  const { rest: args, address } = takeAddressOption(argsGiven, '--inspect');
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -55,6 +59,7 @@ export async function runCommand(args: string[]): Promise<number> {
     threads: values.threads === undefined ? undefined : parseCount(values.threads, '--threads'),
     snapshotAtExit: values.snapshot !== undefined,
     trace: values.trace,
+    inspect: address ?? undefined,
   };
   let stopWith: (stop: Stop) => void = () => {};
   const stopped = new Promise<Stop>((resolve) => (stopWith = resolve));
@@ -73,6 +78,7 @@ export async function runCommand(args: string[]): Promise<number> {
     process.removeListener('SIGINT', interrupt);
     throw error;
   }
+  if (address) process.stderr.write(inspectorLines('run', system.inspectUrl, address.host));
   const timer = timeout === undefined ? undefined : setTimeout(() => stopWith({ kind: 'timeout' }), timeout);
   const stopWatch = watchProgress(system);
   try {

@@ -1,5 +1,6 @@
 // `caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
-// [--threads N] [--controlled [--strategy S] [--depth D]]`: the built-in
+// [--threads N] [--dedicated N] [--group N] [--memory SIZE] [--controlled
+// [--strategy S] [--depth D]] [--inspect [HOST:PORT]]`: the built-in
 // capability-handoff workload (src/stress), with a progress bar, invariant
 // checks while it runs and after, and a final report. Exit 1 on any
 // violation, lost or doubled message, or page not returned. With --ops and
@@ -15,7 +16,7 @@ import { DEFAULT_MEMORY, MAX_THREADS, sizeText } from '../host/options.ts';
 import type { Snapshot } from '../kernel/snapshot.ts';
 import type { StressResult } from '../stress/init.ts';
 import { MAX_GROUP, stressPages } from '../stress/rng.ts';
-import { checkOutputPath, parseCount, parseSize, parseStrategy, UsageError } from './args.ts';
+import { checkOutputPath, inspectorLines, parseCount, parseSize, parseStrategy, takeAddressOption, UsageError } from './args.ts';
 import { renderCurve, renderDeadlocks } from './render.ts';
 
 /** Workers on dedicated threads by default, at most: each is a thread to start and to schedule. */
@@ -41,7 +42,9 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --strategy S   with --controlled: random (default) or pct
   --depth D      with --controlled and pct: the bug depth it aims at (default 3)
   --trace FILE   write a Perfetto trace of the run
-  --snapshot FILE  write the kernel's state halfway through the run (see caduceus inspect)`;
+  --snapshot FILE  write the kernel's state halfway through the run (see caduceus inspect)
+  --inspect [HOST:PORT]  serve the live inspector page while it runs (default 127.0.0.1, a free
+                 port; the URL is printed); with --controlled it can pause and step the run`;
 
 /** The memory curve's sampling period. */
 const SAMPLE_MS = 10_000;
@@ -53,7 +56,8 @@ const FAULTS = ['kill', 'throw', 'destroy-endpoint'];
 
 const list = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 
-export async function stressCommand(args: string[]): Promise<number> {
+export async function stressCommand(argsGiven: string[]): Promise<number> {
+  const { rest: args, address } = takeAddressOption(argsGiven, '--inspect');
   const { values } = parseArgs({
     args,
     strict: true,
@@ -128,7 +132,9 @@ export async function stressCommand(args: string[]): Promise<number> {
       startedAt = performance.now();
     },
     schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
+    inspect: address ?? undefined,
   });
+  if (address) process.stderr.write(inspectorLines('stress', system.inspectUrl, address.host));
   // The bar counts seconds, or with --ops the clients' calls so far.
   const total = ops > 0 ? ops : seconds;
   const bar = new SingleBar({

@@ -6,11 +6,16 @@
 // part a Machine shares: a system on a kernel thread that outlives it.
 
 import { writeFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
 import type { Fault } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
 import type { DeadlockedTask } from '../kernel/deadlock.ts';
 import type { ScheduleRecord } from '../kernel/thread/controlled.ts';
+import type { LiveSample } from '../kernel/thread/sampler.ts';
+import { LiveInspector } from '../inspect/inspector.ts';
+import type { SampleSource } from '../inspect/watch.ts';
 import { entryBeside } from '../workers/threads.ts';
 import { type HostLimits, KernelThread, LIMITS, SHUT_DOWN } from './kernel-thread.ts';
 import { type BootConfig, BootError, type BootOptions, checkOptions } from './options.ts';
@@ -33,7 +38,7 @@ export interface ExitStatus {
 export interface SystemStats extends KernelStats {
   /** JavaScript heap in use, in bytes: the kernel thread's. */
   heap: { kernel: number };
-  loop: { passes: number; parks: number; frames: number; killed: number; tasks: number };
+  loop: { passes: number; parks: number; frames: number; killed: number; woken: number; tasks: number };
   /**
    * Task threads now: pooled and dedicated, how many pooled ones were
    * replaced as stuck, and task starts posted to a pooled thread that no
@@ -53,12 +58,22 @@ export interface System {
    * capability reachability (docs/explore.md); empty when there are none.
    */
   deadlocks(): Promise<DeadlockedTask[]>;
-  /** Stops every thread; idempotent. */
+  /** The live inspector's page (boot's `inspect` option, docs/inspector.md); undefined without one. */
+  readonly inspectUrl: string | undefined;
+  /** Stops every thread and closes the inspector; idempotent. */
   shutdown(): Promise<void>;
 }
 
 /** The kernel thread's entry module. */
 export const KERNEL_THREAD = entryBeside(import.meta.url, 'kernel-entry');
+
+/** A module as a person names it: its path from the working directory when it lies below it. */
+function moduleName(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  const path = fileURLToPath(url);
+  const below = relative(process.cwd(), path);
+  return below && !below.startsWith('..') && !isAbsolute(below) ? below : path;
+}
 
 function writeLine(line: string): void {
   process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
@@ -87,6 +102,7 @@ export async function bootOn(kernelEntry: string, options: BootOptions, limits: 
  */
 export async function bootSystem(thread: KernelThread, options: BootOptions, config: BootConfig, release: () => Promise<void>): Promise<System> {
   const sink = options.console ?? writeLine;
+  let inspector: LiveInspector | undefined;
   let settle: (status: ExitStatus) => void = () => {};
   let settled = false;
   const exited = new Promise<ExitStatus>((resolve) => {
@@ -106,13 +122,16 @@ export async function bootSystem(thread: KernelThread, options: BootOptions, con
         const status: ExitStatus = { code: event.code };
         if (event.value !== undefined) status.value = deserialize(event.value);
         if (event.fault !== undefined) status.fault = event.fault;
-        if (event.snapshot !== undefined) status.snapshot = event.snapshot as Snapshot;
+        // With an inspector the loop always takes the state as init exits; status.snapshot is for snapshotAtExit.
+        if (event.snapshot !== undefined && config.snapshotAtExit) status.snapshot = event.snapshot as Snapshot;
         if (event.schedule !== undefined) status.schedule = event.schedule as ScheduleRecord;
         if (event.deadlocked !== undefined) status.deadlocked = event.deadlocked as DeadlockedTask[];
+        inspector?.finish({ code: event.code, fault: event.fault, snapshot: event.snapshot as Snapshot | undefined, deadlocked: status.deadlocked });
         settle(status);
       }
     },
     lost(fault) {
+      inspector?.finish({ code: null, fault });
       settle({ code: 1, fault });
     },
   });
@@ -122,6 +141,7 @@ export async function bootSystem(thread: KernelThread, options: BootOptions, con
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
+      await inspector?.close();
       if (options.trace !== undefined) {
         try {
           const trace = await ask('for the trace', () => thread.control.trace());
@@ -138,10 +158,22 @@ export async function bootSystem(thread: KernelThread, options: BootOptions, con
   };
 
   try {
+    // Bound first: an address it cannot listen on fails boot before anything runs.
+    if (config.inspect) inspector = await LiveInspector.open(config.inspect.host, config.inspect.port, moduleName(config.initUrl));
     await thread.ask('boot', () => thread.control.boot(config, number));
   } catch (error) {
     await shutdown();
     throw new BootError(error instanceof Error ? error.message : String(error));
+  }
+  if (inspector) {
+    const source: SampleSource = {
+      sample: async (parts, from) => {
+        const { bytes, cost } = await ask('a sample', () => thread.control.sample(parts, from));
+        return { sample: deserialize(bytes) as LiveSample, cost };
+      },
+    };
+    if (config.schedule) source.steer = (how, from) => ask('a step', () => thread.control.steer(how, from));
+    inspector.attach(source);
   }
   return {
     exited,
@@ -149,6 +181,7 @@ export async function bootSystem(thread: KernelThread, options: BootOptions, con
     check: () => ask('check()', () => thread.control.check()),
     snapshot: () => ask('snapshot()', () => thread.control.snapshot()),
     deadlocks: () => ask('deadlocks()', () => thread.control.deadlocks()),
+    inspectUrl: inspector?.url,
     shutdown,
   };
 }

@@ -109,7 +109,21 @@ export function sizeOf(record: ScheduleRecord): ScheduleSize {
 const smaller = (a: ScheduleSize, b: ScheduleSize) => a.preemptions < b.preemptions || (a.preemptions === b.preemptions && a.steps < b.steps);
 
 /** The system a controlled run boots: a schedule file's fields, and a trace to write. */
-export type RunSystem = Omit<ScheduleFile, 'caduceus' | 'reason' | 'schedule'> & { trace?: string };
+export type RunSystem = Omit<ScheduleFile, 'caduceus' | 'reason' | 'schedule'> & { trace?: string; inspect?: Watching };
+
+/**
+ * A controlled run watched in the inspector: it starts paused before its
+ * first step and has no time limit (the person at the page steps it).
+ * `booted` hears the page's URL; `ended` is awaited before the system is
+ * shut down, so the page can show the end; `interrupted` ends the run early.
+ */
+export interface Watching {
+  host: string;
+  port: number;
+  booted(url: string): void;
+  ended(outcome: RunOutcome): Promise<void>;
+  interrupted: Promise<void>;
+}
 
 /** How long one controlled run may take before it counts as hung. */
 export const RUN_TIMEOUT_MS = 60_000;
@@ -129,9 +143,16 @@ export async function controlledRun(
     trace: file.trace,
     console: (line) => console.push(line),
     schedule: { ...schedule, checkEvery: file.checkEvery },
+    ...(file.inspect ? { inspect: { host: file.inspect.host, port: file.inspect.port, paused: true } } : {}),
   });
+  if (file.inspect && system.inspectUrl) file.inspect.booted(system.inspectUrl);
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<RunOutcome>((resolve) => {
+    if (file.inspect) {
+      // Watched: it takes as long as the person stepping it likes, until interrupted.
+      void file.inspect.interrupted.then(() => resolve({ status: { code: 130, fault: { name: 'Interrupted', message: 'the run was interrupted' } }, reason: 'interrupted', console }));
+      return;
+    }
     timer = setTimeout(() => {
       // A task that never makes its next call holds every other one back.
       // Its decisions stay in the kernel thread, which is about to be stopped.
@@ -141,7 +162,9 @@ export async function controlledRun(
     }, RUN_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([system.exited.then((status) => ({ status, reason: verdict(status), console })), hung]);
+    const outcome = await Promise.race([system.exited.then((status) => ({ status, reason: verdict(status), console })), hung]);
+    if (file.inspect && outcome.reason !== 'interrupted') await file.inspect.ended(outcome);
+    return outcome;
   } finally {
     clearTimeout(timer);
     await system.shutdown();

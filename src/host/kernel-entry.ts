@@ -15,6 +15,7 @@ import type { HostEvent } from '../ipc/protocol.ts';
 import { bootKernel } from '../kernel/boot-kernel.ts';
 import { kernelStats, takeSnapshot } from '../kernel/snapshot.ts';
 import { KernelLoop, type Outlet } from '../kernel/thread/loop.ts';
+import { sample, type SampleParts, type SteerAction, steer } from '../kernel/thread/sampler.ts';
 import { ThreadLauncher } from '../workers/launcher.ts';
 import { flushStdio } from '../workers/stdio.ts';
 import type { BootConfig } from './options.ts';
@@ -105,10 +106,12 @@ const control = {
     };
     loop = new KernelLoop(kernel, threads.launcher, outlet, threads.bell, threads.pooled, threads.nextTid);
     loop.startInit(init);
-    loop.snapshotAtInitExit = config.snapshotAtExit;
+    // The inspector shows the state as init exits once the run is over.
+    loop.snapshotAtInitExit = config.snapshotAtExit || config.inspect !== undefined;
     loop.bootAreas = bootInfo.memory.map((m) => pageOf(m.phys));
     if (config.trace) loop.startTrace();
     if (config.schedule) loop.control(config.schedule);
+    if (config.schedule && config.inspect?.paused) steer(loop, { action: 'pause' });
     loop.launch(init, config.initUrl, serialize(bootInfo), 'pool');
     loop.run();
     return { pages: config.pages, regions: bootInfo.memory.map((m) => m.pages) };
@@ -138,6 +141,23 @@ const control = {
   stats() {
     if (!loop) throw new Error('not booted');
     return { ...kernelStats(loop.kernel), heap: { kernel: process.memoryUsage().heapUsed }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
+  },
+
+  /**
+   * The inspector's sample (src/kernel/thread/sampler.ts), serialized here
+   * so that `cost` counts all the kernel thread spends on it, in ms.
+   */
+  sample(parts: SampleParts, decisionsFrom: number): { bytes: Uint8Array; cost: number } {
+    if (!loop) throw new Error('not booted');
+    const start = performance.now();
+    const bytes = serialize(sample(loop, parts, decisionsFrom));
+    return { bytes, cost: performance.now() - start };
+  },
+
+  /** Pauses, frees or steps a controlled run for the inspector; where it then stands. */
+  steer(how: SteerAction, decisionsFrom: number) {
+    if (!loop) throw new Error('not booted');
+    return steer(loop, how, decisionsFrom);
   },
 
   /** The trace recorded since boot (Chrome trace JSON), or null when boot did not ask for one. */

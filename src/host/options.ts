@@ -34,6 +34,19 @@ export interface BootOptions {
     /** For 'replay' or 'guided': a recorded schedule (ExitStatus.schedule), giving the decisions and the seed. */
     schedule?: Pick<ScheduleRecord, 'seed' | 'decisions'>;
   };
+  /**
+   * Serve the live inspector page (docs/inspector.md) while the system
+   * runs, at `system.inspectUrl`: on `host` (default 127.0.0.1) and `port`
+   * (default 0: a free one). `paused` starts a controlled run paused
+   * before its first step. `true` takes every default.
+   */
+  inspect?: true | InspectOptions;
+}
+
+export interface InspectOptions {
+  host?: string;
+  port?: number;
+  paused?: boolean;
 }
 
 export interface BootConfig {
@@ -45,6 +58,7 @@ export interface BootConfig {
   snapshotAtExit: boolean;
   trace: boolean;
   schedule: ControlOptions | undefined;
+  inspect: Required<InspectOptions> | undefined;
 }
 
 export class BootError extends Error {
@@ -54,7 +68,9 @@ export class BootError extends Error {
   }
 }
 
-const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace', 'schedule']);
+const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace', 'schedule', 'inspect']);
+/** The inspector's address unless told otherwise: loopback, and any free port. */
+export const INSPECT_HOST = '127.0.0.1';
 export const DEFAULT_MEMORY = 64 * 1024 * 1024;
 /**
  * The most pooled threads. Tasks share a pooled thread cooperatively, so
@@ -134,7 +150,24 @@ export function checkOptions(options: unknown): BootConfig {
   if (o.snapshotAtExit !== undefined && typeof o.snapshotAtExit !== 'boolean') throw new BootError("'snapshotAtExit' must be true or false");
   if (o.trace !== undefined && (typeof o.trace !== 'string' || o.trace.length === 0)) throw new BootError("'trace' must be the path of the file to write the trace to");
   const schedule = o.schedule === undefined ? undefined : checkSchedule(o.schedule);
-  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined, schedule };
+  const inspect = o.inspect === undefined ? undefined : checkInspect(o.inspect, schedule !== undefined);
+  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined, schedule, inspect };
+}
+
+/** Checks the `inspect` option: true, or { host?, port?, paused? }. */
+function checkInspect(value: unknown, controlled: boolean): Required<InspectOptions> {
+  if (value === true) return { host: INSPECT_HOST, port: 0, paused: false };
+  const usage = "'inspect' must be true or { host?, port?, paused? }";
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BootError(`${usage}, got ${shown(value)}`);
+  const i = value as Record<string, unknown>;
+  for (const key of Object.keys(i)) if (!['host', 'port', 'paused'].includes(key)) throw new BootError(`${usage}; unknown key '${key}'`);
+  const host = i.host ?? INSPECT_HOST;
+  if (typeof host !== 'string' || host.length === 0 || /[\s/]/.test(host)) throw new BootError(`'inspect.host' must be a host name or IP address to listen on, such as '127.0.0.1', got ${shown(host)}`);
+  const port = i.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new BootError(`'inspect.port' must be a port number from 0 (any free port) to 65535, got ${shown(port)}`);
+  if (i.paused !== undefined && typeof i.paused !== 'boolean') throw new BootError("'inspect.paused' must be true or false");
+  if (i.paused === true && !controlled) throw new BootError("'inspect.paused' needs a controlled run (the 'schedule' option): only a controlled run can be paused");
+  return { host, port, paused: i.paused === true };
 }
 
 const STRATEGIES = ['random', 'pct', 'replay', 'guided'];

@@ -37,7 +37,9 @@ const Ctl = {
    * which can answer them may need.
    */
   Blocked: 8 * LINE,
-  Words: 9 * LINE,
+  /** Counted by the task thread: how many times it has parked (the inspector's counter). */
+  Parks: 9 * LINE,
+  Words: 10 * LINE,
 } as const;
 
 // Checked once at load: each control word sits on a cache line of its own
@@ -157,10 +159,17 @@ export class Channel {
     this.control.fill(0);
   }
 
-  /** Kernel: after publishing responses, wake the thread if it sleeps. */
-  wakeThread(): void {
+  /** Kernel: after publishing responses, wake the thread if it sleeps; true when it slept (a wake-up). */
+  wakeThread(): boolean {
     Atomics.add(this.control, Ctl.ResponseBell, 1);
-    if (Atomics.load(this.control, Ctl.ThreadParked) === 1) Atomics.notify(this.control, Ctl.ResponseBell, 1);
+    if (Atomics.load(this.control, Ctl.ThreadParked) !== 1) return false;
+    Atomics.notify(this.control, Ctl.ResponseBell, 1);
+    return true;
+  }
+
+  /** How many times the owning threads have parked on this channel. */
+  parks(): number {
+    return Atomics.load(this.control, Ctl.Parks);
   }
 
   /** Kernel: one more (+1) or one fewer (-1) of the thread's calls is blocked in the kernel. */
@@ -187,6 +196,7 @@ export class Channel {
     Atomics.store(this.control, Ctl.ThreadParked, 1);
     try {
       if (this.responses.pending()) return;
+      Atomics.add(this.control, Ctl.Parks, 1);
       // A blocking wait first (the event loop stands still for at most
       // syncMs): a thread woken from Atomics.wait runs at once, while one
       // woken from waitAsync waits for its event loop to take the wake-up.

@@ -66,10 +66,11 @@ export interface Snapshot {
 
 const nullable = (page: number) => (page === 0 ? null : physOf(page));
 
-export function takeSnapshot(kernel: Kernel): Snapshot {
+/** The kernel's state; `check: false` leaves out the invariant check (violations then empty). */
+export function takeSnapshot(kernel: Kernel, { check = true } = {}): Snapshot {
   const { core } = kernel;
   const { objects, areas, slots } = core;
-  const snap: Snapshot = { pageSize: PAGE_SIZE, pages: core.phys.pages, areas: [], objects: [], caps: [], tasks: [], violations: kernel.check() };
+  const snap: Snapshot = { pageSize: PAGE_SIZE, pages: core.phys.pages, areas: [], objects: [], caps: [], tasks: [], violations: check ? kernel.check() : [] };
   for (let p = 0; p < core.phys.pages; p++) {
     if (objects.life[p] !== Life.Live) continue;
     const type = objects.kind[p];
@@ -108,21 +109,26 @@ export function takeSnapshot(kernel: Kernel): Snapshot {
         });
       }
     } else if (type === ObjectType.Task) {
-      const words = core.phys.words;
-      const state = TASK_STATE_NAMES[words[tcbWord(p, Tcb.State)]] ?? 'unknown';
-      object.state = state;
-      snap.tasks.push({
-        phys: physOf(p),
-        state,
-        cspace: nullable(words[tcbWord(p, Tcb.CSpace)]),
-        vspace: nullable(words[tcbWord(p, Tcb.VSpace)]),
-        fault: nullable(words[tcbWord(p, Tcb.Fault)]),
-        ...waitOf(kernel, p),
-      });
+      const task = taskSnapshot(kernel, p);
+      object.state = task.state;
+      snap.tasks.push(task);
     }
     snap.objects.push(object);
   }
   return snap;
+}
+
+/** The Task object at `page` (live): its state, bindings, and the call it is in. */
+export function taskSnapshot(kernel: Kernel, page: number): TaskSnapshot {
+  const words = kernel.core.phys.words;
+  return {
+    phys: physOf(page),
+    state: TASK_STATE_NAMES[words[tcbWord(page, Tcb.State)]] ?? 'unknown',
+    cspace: nullable(words[tcbWord(page, Tcb.CSpace)]),
+    vspace: nullable(words[tcbWord(page, Tcb.VSpace)]),
+    fault: nullable(words[tcbWord(page, Tcb.Fault)]),
+    ...waitOf(kernel, page),
+  };
 }
 
 /** The call a task is in and what it waits on, from its kernel-side record. */

@@ -1,7 +1,7 @@
 // Command-line values: sizes, durations and output paths.
 
 import { describe, expect, it } from 'vitest';
-import { checkOutputPath, durationText, parseDuration, parseSize } from '../../src/cli/args.ts';
+import { checkOutputPath, durationText, parseAddress, parseDuration, parseSize, takeAddressOption } from '../../src/cli/args.ts';
 
 describe('command-line values', () => {
   it('reads durations in ms, s, m and h, a bare number as seconds', () => {
@@ -35,5 +35,25 @@ describe('command-line values', () => {
     expect(() => checkOutputPath('package.json/x.json', '--trace')).toThrow(/is not a folder/);
     expect(() => checkOutputPath('test', '--trace')).toThrow('--trace cannot write test: it is a folder');
     expect(() => checkOutputPath('test/new-file.json', '--trace')).not.toThrow();
+  });
+
+  it('reads the addresses to listen on', () => {
+    expect(parseAddress('8080', '--inspect')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(parseAddress(':8080', '--inspect')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(parseAddress('localhost:0', '--inspect')).toEqual({ host: 'localhost', port: 0 });
+    expect(parseAddress('0.0.0.0', '--inspect')).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(parseAddress('[::1]:9000', '--inspect')).toEqual({ host: '::1', port: 9000 });
+    for (const bad of ['65536', 'host:port', 'a b:1', '::1', 'http://x:1', '[::1']) expect(() => parseAddress(bad, '--inspect')).toThrow(/--inspect takes HOST:PORT, PORT or HOST/);
+  });
+
+  it('takes an option whose address is optional, leaving what is not one', () => {
+    expect(takeAddressOption(['init.ts', '--threads', '1'], '--inspect')).toEqual({ rest: ['init.ts', '--threads', '1'], address: null });
+    expect(takeAddressOption(['--inspect', 'init.ts'], '--inspect')).toEqual({ rest: ['init.ts'], address: { host: '127.0.0.1', port: 0 } });
+    expect(takeAddressOption(['init.ts', '--inspect', '9000', '--', 'x'], '--inspect')).toEqual({ rest: ['init.ts', '--', 'x'], address: { host: '127.0.0.1', port: 9000 } });
+    expect(takeAddressOption(['--inspect', '0.0.0.0:80', 'init.ts'], '--inspect').address).toEqual({ host: '0.0.0.0', port: 80 });
+    expect(takeAddressOption(['--inspect=example.org', 'init.ts'], '--inspect').address).toEqual({ host: 'example.org', port: 0 });
+    // After --, it is init's: argv is not read for options.
+    expect(takeAddressOption(['init.ts', '--', '--inspect'], '--inspect')).toEqual({ rest: ['init.ts', '--', '--inspect'], address: null });
+    expect(() => takeAddressOption(['--inspect', '--inspect=1'], '--inspect')).toThrow('--inspect is given twice');
   });
 });

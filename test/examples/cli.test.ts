@@ -132,7 +132,7 @@ describe('help and version', () => {
   it('the top-level usage names every command with its main flags', async () => {
     const r = await caduceus('--help');
     expect(r.code).toBe(0);
-    for (const text of ['run <init-module>', '--timeout D', 'inspect <snapshot.json', '--format', 'stress', '--faults', 'explore <init-module>', '--strategy random|pct', 'replay <schedule.json>', 'bench [ids...]', '--quick', '--version']) {
+    for (const text of ['run <init-module>', '--timeout D', '--inspect [HOST:PORT]', 'inspect <snapshot.json', '--format', '--serve [HOST:PORT]', 'stress', '--faults', 'explore <init-module>', '--strategy random|pct', 'replay <schedule.json>', 'bench [ids...]', '--quick', '--version']) {
       expect(r.stdout).toContain(text);
     }
   });

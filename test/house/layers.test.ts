@@ -32,6 +32,11 @@ const LAYERS: Array<{ layer: string; may: string[] }> = [
   { layer: 'src/ipc/', may: ['src/abi.ts'] },
   { layer: 'src/workers/', may: ['src/abi.ts', 'src/ipc/'] },
   { layer: 'src/stress/', may: ['src/task.ts'] },
+  // The inspector page runs in a browser: the shared views and wire types, and types of the kernel's.
+  { layer: 'src/inspect/page/', may: ['src/abi.ts', 'src/inspect/views.ts', 'src/inspect/protocol.ts', 'src/kernel/'] },
+  // The inspector's server reads the kernel's samples and snapshots, and knows nothing of the host that
+  // owns it; run from the sources, it has the page bundled (bundle.mjs).
+  { layer: 'src/inspect/', may: ['src/abi.ts', 'src/kernel/', 'src/inspect/page/bundle.mjs'] },
 ];
 
 function layerOf(path: string): string | undefined {
@@ -61,6 +66,8 @@ describe('the house', () => {
     expect(importsOf(join(src, 'kernel/kernel.ts'))).toContain('src/abi.ts');
     expect(importsOf(join(src, 'kernel/thread/loop.ts'))).toContain('src/ipc/wire.ts');
     expect(importsOf(join(src, 'workers/sys.ts'))).toContain('src/ipc/regs.ts');
+    expect(importsOf(join(src, 'inspect/page/graph.ts'))).toContain('src/inspect/views.ts');
+    expect(importsOf(join(src, 'inspect/assets.ts'))).toContain('src/inspect/page/bundle.mjs');
   });
 
   it('has no source file over 400 lines', () => {

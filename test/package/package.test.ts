@@ -72,7 +72,7 @@ afterAll(async () => {
 
 describe('the packed tarball', () => {
   it('holds compiled JavaScript, declarations and the thread bootstrap, not sources or tests', () => {
-    for (const file of ['package.json', 'README.md', 'bin/caduceus.mjs', 'dist/src/workers/bootstrap.mjs', 'dist/src/cli/main.js']) {
+    for (const file of ['package.json', 'README.md', 'bin/caduceus.mjs', 'dist/src/workers/bootstrap.mjs', 'dist/src/cli/main.js', 'dist/inspector/index.html', 'dist/inspector/app.js', 'dist/inspector/app.css']) {
       expect(packed).toContain(file);
     }
     for (const entry of ['index', 'task', 'core']) {
@@ -108,6 +108,12 @@ describe('the installed package', () => {
       '',
     ]);
     expect(r.code).toBe(42);
+  });
+
+  it("serves the inspector's page from the bundle it was built with", async () => {
+    const r = await run(process.execPath, ['inspect.mjs'], project);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('page: true; script: 200 text/javascript; charset=utf-8; mode: live\n');
   });
 
   it('runs a .ts init and a .ts child through npx caduceus run, on the compiled code', async () => {

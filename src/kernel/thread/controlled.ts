@@ -44,6 +44,29 @@ export interface ScheduleRecord {
   tasks: number[];
 }
 
+/** The inspector's hold on a controlled run: pause, go on freely, take `count` more steps, or go on until `step` steps are taken. */
+export type SteerAction = { action: 'pause' } | { action: 'resume' } | { action: 'step'; count: number } | { action: 'run-to'; step: number };
+
+/** Where a controlled run stands, for the inspector. */
+export interface ControlStatus {
+  steps: number;
+  /** The step the run stops before, or null when it runs freely. */
+  limit: number | null;
+  /** At its limit with no task running its own code: nothing happens until it is steered on. */
+  held: boolean;
+  /** Init has exited or the run has failed: no more steps. */
+  ended: boolean;
+  /** The tasks that could go on next, by launch order, with what each would do. */
+  enabled: Array<{ task: number; address: number; op: string }>;
+  /** The address of each task, by launch order. */
+  tasks: number[];
+  /** Decisions from the one asked for (at most the last MAX_DECISIONS). */
+  decisions: Decision[];
+}
+
+/** The most decisions a status carries. */
+const MAX_DECISIONS = 1000;
+
 function resultText(result: SyscallResult): string {
   return result.errno === 0 ? 'OK' : (errnoName(result.errno) ?? `errno ${result.errno}`);
 }
@@ -63,6 +86,8 @@ export class ControlledMode {
   private readonly byOrdinal: TaskEntry[] = [];
   private ended = false;
   private deciding = false;
+  /** Steps are taken while fewer than this have been: the inspector's pause (Infinity: no pause). */
+  private limit = Infinity;
 
   constructor(
     private readonly kernel: Kernel,
@@ -118,7 +143,7 @@ export class ControlledMode {
     if (this.deciding) return;
     this.deciding = true;
     try {
-      while (!this.ended && this.running.size === 0) {
+      while (!this.ended && this.running.size === 0 && this.schedule.steps < this.limit) {
         const enabled = this.enabled();
         if (enabled.length === 0) return this.stalled();
         let ordinal: number;
@@ -135,6 +160,25 @@ export class ControlledMode {
     } finally {
       this.deciding = false;
     }
+  }
+
+  /** Pauses, frees or steps the run; the caller then lets it decide(). Throws on a step already taken. */
+  steer(how: SteerAction): void {
+    const steps = this.schedule.steps;
+    if (how.action === 'pause') this.limit = steps;
+    else if (how.action === 'resume') this.limit = Infinity;
+    else if (how.action === 'step') this.limit = steps + how.count;
+    else if (how.step < steps) throw new RangeError(`the run is at step ${steps}, past step ${how.step} already`);
+    else this.limit = how.step;
+  }
+
+  status(fromDecision = 0): ControlStatus {
+    const steps = this.schedule.steps;
+    const enabled = this.enabled().map((e) => ({ task: e.ordinal, address: e.address, op: this.nextOp(e) }));
+    const from = Math.max(0, Math.min(fromDecision, steps), steps - MAX_DECISIONS);
+    const limit = Number.isFinite(this.limit) ? this.limit : null;
+    const held = limit !== null && steps >= limit && this.running.size === 0 && !this.ended;
+    return { steps, limit, held, ended: this.ended, enabled, tasks: this.byOrdinal.map((e) => e.address), decisions: this.schedule.decisions.slice(from) };
   }
 
   private step(entry: TaskEntry): void {

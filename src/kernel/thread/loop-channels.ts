@@ -4,7 +4,12 @@
 // answers in a pass are woken together when the pass publishes them.
 
 import { Channel, type KernelBell } from '../../ipc/channel.ts';
+import type { Fault } from '../../ipc/protocol.ts';
 import { type FrameWriter, RequestReader, responseWriter } from '../../ipc/wire.ts';
+import type { TaskEntries } from './task-entries.ts';
+
+/** The channel of a task whose pooled thread is gone: no answer is written for it. */
+export const LOST = -2;
 
 const DEDICATED_RING_BYTES = 1 << 16;
 
@@ -17,6 +22,10 @@ export class LoopChannels {
   /** Channels with answers written and not yet published. */
   private readonly touched = new Set<number>();
   readonly pooled: number;
+  /** Task threads woken from a park by an answer (the inspector's counter). */
+  wakeups = 0;
+  /** Parks counted on channels since reset or closed. */
+  private parksBefore = 0;
 
   constructor(
     private readonly bell: KernelBell,
@@ -50,7 +59,7 @@ export class LoopChannels {
   publish(): void {
     for (const index of this.touched) {
       this.writers[index]?.retry();
-      this.all[index]?.wakeThread();
+      if (this.all[index]?.wakeThread()) this.wakeups++;
       if ((this.writers[index]?.waiting ?? 0) === 0) this.touched.delete(index);
     }
   }
@@ -83,7 +92,15 @@ export class LoopChannels {
     return channel;
   }
 
+  /** How many times task threads have parked for answers, on every channel so far. */
+  threadParks(): number {
+    let parks = this.parksBefore;
+    for (const channel of this.all) parks += channel?.parks() ?? 0;
+    return parks;
+  }
+
   closeDedicated(index: number): void {
+    this.parksBefore += this.all[index]?.parks() ?? 0;
     this.all[index] = undefined;
     this.writers[index] = undefined;
     this.readers[index] = undefined;
@@ -92,10 +109,35 @@ export class LoopChannels {
 
   /** A pooled channel whose thread is gone, made ready for the thread that replaces it. */
   resetPooled(index: number): void {
+    this.parksBefore += this.all[index]?.parks() ?? 0;
     this.all[index]?.reset();
     // Answers still waiting for room were for the dead thread's tasks.
     const channel = this.all[index];
     if (channel) this.writers[index] = responseWriter(channel);
     this.touched.delete(index);
+  }
+
+  /**
+   * A task thread is gone: its tasks get no more answers (their jobs fail on
+   * their own, and they fault), and a pooled thread's channel is freed for
+   * the thread that replaces it. Returns what its tasks are told when a
+   * task's process.exit() ended the thread.
+   */
+  threadGone(threadId: number, tasks: TaskEntries): Fault | undefined {
+    let reason: Fault | undefined;
+    for (const channel of this.all) {
+      if (!channel || channel.owner() !== threadId) continue;
+      const pooled = channel.index < this.pooled;
+      const record = channel.exitRecord();
+      if (record) {
+        const culprit = tasks.withTid(record.tid);
+        const who = culprit ? `task 0x${culprit.address.toString(16)}` : 'a task that has since ended';
+        reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
+      }
+      if (!pooled) continue; // a dedicated thread's channel is freed with its task
+      for (const entry of tasks.all()) if (entry.channel === channel.index) entry.channel = LOST;
+      this.resetPooled(channel.index);
+    }
+    return reason;
   }
 }

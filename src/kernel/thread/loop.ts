@@ -14,6 +14,7 @@ import { type Snapshot, takeSnapshot } from '../snapshot.ts';
 import { type ControlOptions, ControlledMode, type ScheduleRecord, type Stepper } from './controlled.ts';
 import type { DeadlockedTask } from '../deadlock.ts';
 import { LoopChannels } from './loop-channels.ts';
+import { TaskEndings } from './sampler.ts';
 import { type TaskEntry, TaskEntries } from './task-entries.ts';
 import { Tracer } from './trace.ts';
 
@@ -25,8 +26,6 @@ export interface Outlet {
   unheard(task: number, fault: Fault): void;
 }
 
-/** The channel of a task whose pooled thread is gone: no answer is written for it. */
-const LOST = -2;
 /** How long the loop spins for more work before it parks, at most and at least (a SpinBudget). */
 const SPIN_MS = 0.2;
 const MIN_SPIN_MS = 0.01;
@@ -51,8 +50,12 @@ export class KernelLoop implements Stepper {
   /** Controlled mode's state, when the run is controlled (see control()). */
   private controlled: ControlledMode | null = null;
   private whenIdle: (() => void) | null = null;
-  /** Counters for stats(). */
-  readonly counts = { passes: 0, parks: 0, frames: 0, killed: 0 };
+  /** Counters for stats(); `woken`: blocked calls answered. */
+  readonly counts = { passes: 0, parks: 0, frames: 0, killed: 0, woken: 0 };
+  /** The clock (performance.now()) at the start of the pass under way: the inspector's times. */
+  now = performance.now();
+  /** Tasks that ended lately, for the inspector. */
+  readonly endings = new TaskEndings();
 
   constructor(
     readonly kernel: Kernel,
@@ -77,28 +80,9 @@ export class KernelLoop implements Stepper {
     return this.tracer?.json() ?? null;
   }
 
-  /**
-   * A task thread is gone: its tasks get no more answers (their jobs fail on
-   * their own, and they fault), and a pooled thread's channel is freed for
-   * the thread that replaces it. Returns what its tasks are told when a
-   * task's process.exit() ended the thread.
-   */
+  /** A task thread is gone (LoopChannels.threadGone): what its tasks are told, if it was a process.exit(). */
   threadGone(threadId: number): Fault | undefined {
-    let reason: Fault | undefined;
-    for (const channel of this.channels.all) {
-      if (!channel || channel.owner() !== threadId) continue;
-      const pooled = channel.index < this.channels.pooled;
-      const record = channel.exitRecord();
-      if (record) {
-        const culprit = this.tasks.withTid(record.tid);
-        const who = culprit ? `task 0x${culprit.address.toString(16)}` : 'a task that has since ended';
-        reason = { name: 'ThreadExited', message: `its ${pooled ? 'pooled' : 'dedicated'} thread exited: ${who} called process.exit(${record.code})` };
-      }
-      if (!pooled) continue; // a dedicated thread's channel is freed with its task
-      for (const entry of this.tasks.all()) if (entry.channel === channel.index) entry.channel = LOST;
-      this.channels.resetPooled(channel.index);
-    }
-    return reason;
+    return this.channels.threadGone(threadId, this.tasks);
   }
 
   /** Makes the run controlled: one task runs its own code at a time, in the schedule's order. Before init is launched. */
@@ -130,7 +114,7 @@ export class KernelLoop implements Stepper {
       const seen = this.bell.count();
       if (this.pass()) {
         // While busy, let the event loop (the control plane, thread exits) run now and then.
-        if (performance.now() > nextTurn) {
+        if (this.now > nextTurn) {
           await turn();
           nextTurn = performance.now() + TURN_EVERY_MS;
         }
@@ -162,6 +146,7 @@ export class KernelLoop implements Stepper {
   /** One pass over the channels with requests; true if any frame was served. */
   pass(): boolean {
     this.counts.passes++;
+    this.now = performance.now();
     const start = this.tracer?.now() ?? 0;
     let frames = 0;
     for (const index of this.bell.takeDirty(this.dirty)) {
@@ -192,6 +177,8 @@ export class KernelLoop implements Stepper {
     if (entry === undefined || (entry.channel !== -1 && entry.channel !== channel)) return;
     if (entry.killed || entry.exited) return this.answer(channel, tid, seq, Status.Killed, undefined);
     if (entry.channel === -1) entry.channel = channel;
+    entry.calls++;
+    entry.lastCall = this.now;
     if (this.controlled) {
       keepRequest(request); // parked until the schedule picks it
       // Not counted blocked: the thread spins for its answer, which comes
@@ -227,6 +214,7 @@ export class KernelLoop implements Stepper {
   /** Writes the answer of the call a task is blocked in. */
   resume(entry: TaskEntry, result: SyscallResult): void {
     const seq = entry.seq;
+    this.counts.woken++;
     this.waitIn(entry, -1);
     this.tracer?.call(entry.tid, entry.traceStart, entry.traceRequest, result.errno);
     this.reply(entry, seq, result);
@@ -234,7 +222,8 @@ export class KernelLoop implements Stepper {
 
   /** Ends a controlled run that failed, as if init had exited with the failure. */
   fail(fault: Fault, deadlocked?: DeadlockedTask[]): void {
-    this.outlet.exit({ code: 1, fault, schedule: this.controlled?.record(), deadlocked });
+    const snapshot = this.snapshotAtInitExit ? takeSnapshot(this.kernel) : undefined; // the state it failed in
+    this.outlet.exit({ code: 1, fault, schedule: this.controlled?.record(), deadlocked, snapshot });
   }
 
   /**
@@ -246,9 +235,11 @@ export class KernelLoop implements Stepper {
     if (blocked !== entry.blocked) this.channels.countBlocked(entry.channel, blocked ? 1 : -1);
     entry.blocked = blocked;
     entry.seq = seq;
+    if (seq >= 0) entry.since = this.now;
   }
 
   private reply(entry: TaskEntry, seq: number, result: SyscallResult): void {
+    if (result.errno !== 0) entry.errors++;
     if (entry.channel < 0) return;
     this.answer(entry.channel, entry.tid, seq, result.errno, result.value);
   }
@@ -294,6 +285,7 @@ export class KernelLoop implements Stepper {
           this.tasks.leavePage(entry);
           this.controlled?.gone(entry);
         }
+        this.endings.note(address, effect.code, effect.fault, this.now);
         if (effect.task === this.initPage) {
           this.controlled?.finish();
           this.outlet.exit({ code: effect.code, value: effect.value, fault: effect.fault, snapshot: this.initSnapshot, schedule: this.controlled?.record() });
@@ -307,7 +299,7 @@ export class KernelLoop implements Stepper {
 
   /** Starts the program of a task the core has made ready. */
   launch(page: number, program: string, arg: Uint8Array | undefined, thread: 'pool' | 'dedicated'): void {
-    const entry = this.tasks.add(page, thread);
+    const entry = this.tasks.add(page, thread, this.now);
     this.controlled?.launched(entry);
     this.tracer?.taskTrack(entry.tid, entry.address, thread);
     const job: TaskJob = { tid: entry.tid, program, arg, thread, init: page === this.initPage, memory: this.kernel.core.phys.buffer, seed: this.controlled?.taskSeed(entry) };
@@ -388,6 +380,11 @@ export class KernelLoop implements Stepper {
   /** Tasks known to the loop, for stats. */
   taskCount(): number {
     return this.tasks.size;
+  }
+
+  /** What the inspector reads and steers (sampler.ts): the tasks, the channels, controlled mode. */
+  inspection() {
+    return { tasks: this.tasks, channels: this.channels, controlled: this.controlled };
   }
 }
 

@@ -27,6 +27,16 @@ export interface TaskEntry {
   traceRequest: unknown;
   killed: boolean;
   exited: boolean;
+  /**
+   * For the inspector, each a plain write on the call path: calls taken,
+   * calls answered with an errno, and in the loop's clock (ms, the pass's
+   * start) its launch, its last call, and when its wait began.
+   */
+  calls: number;
+  errors: number;
+  launched: number;
+  lastCall: number;
+  since: number;
 }
 
 export class TaskEntries {
@@ -38,8 +48,26 @@ export class TaskEntries {
   constructor(public nextTid = 1) {}
 
   /** The entry of a task being launched at `page`. */
-  add(page: number, thread: 'pool' | 'dedicated'): TaskEntry {
-    const entry: TaskEntry = { tid: this.nextTid++, page, address: physOf(page), ordinal: this.launched++, thread, channel: -1, seq: -1, blocked: false, traceStart: 0, traceRequest: null, killed: false, exited: false };
+  add(page: number, thread: 'pool' | 'dedicated', now: number): TaskEntry {
+    const entry: TaskEntry = {
+      tid: this.nextTid++,
+      page,
+      address: physOf(page),
+      ordinal: this.launched++,
+      thread,
+      channel: -1,
+      seq: -1,
+      blocked: false,
+      traceStart: 0,
+      traceRequest: null,
+      killed: false,
+      exited: false,
+      calls: 0,
+      errors: 0,
+      launched: now,
+      lastCall: -1,
+      since: -1,
+    };
     this.byTid.set(entry.tid, entry);
     this.byPage.set(page, entry);
     return entry;
