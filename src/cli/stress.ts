@@ -25,6 +25,7 @@ const DEDICATED = 8;
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
                        [--threads N] [--dedicated N] [--group N] [--memory SIZE]
                        [--controlled [--strategy S] [--depth D]] [--trace FILE] [--snapshot FILE]
+                       [--inspect [HOST:PORT]]
 
   --tasks N      workers, half servers and half clients (default 16)
   --seconds S    how long the workload runs (default 5)
