@@ -259,13 +259,21 @@ export class Watch {
     return rows;
   }
 
+  /**
+   * Merges a run's standing in. A sample and a control's answer can cross
+   * (each asked for the decisions from the same step): decisions already
+   * known are skipped, and only a gap (more steps than a status carries went
+   * by) starts the list again.
+   */
   private control(status: ControlStatus): ControlView {
     const { decisions, ...standing } = status;
-    if (decisions.length > 0 && decisions[0].step !== this.stepsKnown) this.decisions = [];
-    this.decisions.push(...decisions);
+    const last = this.decisions.at(-1)?.step ?? -1;
+    const fresh = decisions.filter((d) => d.step > last);
+    if (fresh.length > 0 && fresh[0].step !== last + 1) this.decisions = [];
+    this.decisions.push(...fresh);
     if (this.decisions.length > DECISIONS) this.decisions.splice(0, this.decisions.length - DECISIONS);
-    this.stepsKnown = status.steps;
-    return { ...standing, decisions: this.decisions };
+    this.stepsKnown = Math.max(this.stepsKnown, status.steps);
+    return { ...standing, decisions: [...this.decisions] };
   }
 
   /** Steers a controlled run; rejects when it is not one (RangeError for a step already taken). */
@@ -274,7 +282,7 @@ export class Watch {
     const how: SteerAction = request.action === 'step' ? { action: 'step', count: request.count ?? 1 } : request;
     const view = this.control(await this.source.steer(how, this.stepsKnown));
     // Show what the steps did at once, the state too, not at the next samples: a person asked.
-    if (this.live) this.live = { ...this.live, controlled: view };
+    if (this.live && view.steps >= (this.live.controlled?.steps ?? 0)) this.live = { ...this.live, controlled: view };
     this.nextState = 0;
     this.schedule(0);
     return view;

@@ -143,13 +143,17 @@ describe('the watch', () => {
       tasks: [0x105000],
       decisions: Array.from({ length: steps - from }, (_, i) => ({ step: from + i, task: 0, op: 'Yield', result: 'OK' })),
     });
-    const src = source([() => sample(1, 0, { controlled: status(3, 0) }), () => sample(2, 0, { controlled: status(5, 3) })]);
+    // The third crossed a control's answer: it carries steps 3 and 4 again, then 5.
+    const src = source([() => sample(1, 0, { controlled: status(3, 0) }), () => sample(2, 0, { controlled: status(5, 3) }), () => sample(3, 0, { controlled: status(6, 3) }), () => sample(4, 0, { controlled: status(9, 7) })]);
     const { got, listener: l } = listener();
     const watch = new Watch(src, l, FAST);
     watch.start();
-    await until('two samples', () => got.live.length >= 2);
+    await until('four samples', () => got.live.length >= 4);
     await watch.stop();
     expect(got.live[1].controlled?.decisions.map((d) => d.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(got.live[2].controlled?.decisions.map((d) => d.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    // A gap (step 6 never seen): the list starts again from what came.
+    expect(got.live[3].controlled?.decisions.map((d) => d.step)).toEqual([7, 8]);
   });
 
   it('slows down when samples cost more than their budget, and not for one slow sample', () => {
