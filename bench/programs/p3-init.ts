@@ -4,6 +4,12 @@
 import { ObjectType as T, task, type BootInfo } from '../../src/task.ts';
 import { sibling } from './sibling.ts';
 
+const GROUP = 250;
+/** Where the children's CSpaces are; their Tasks are from slot 1000 on. */
+const CSPACES = 60_000;
+/** Caps destroyed by one call. */
+const BATCH = 64;
+
 export default task(async (sys, boot: BootInfo) => {
   const tasks = Number(boot.argv[0] ?? 64);
   const calls = Number(boot.argv[1] ?? 2000);
@@ -11,16 +17,19 @@ export default task(async (sys, boot: BootInfo) => {
   const manyOnly = boot.argv[3] === 'many';
   const mem = boot.memory[0].cap;
   await sys.alloc(mem, T.Endpoint, 20, { count: 2 }); // 20 go, 21 done
-  await sys.alloc(mem, T.CSpace, 22, { size: 2 });
-  await sys.copy({ cspace: 22, slot: 1 }, 20);
-  await sys.copy({ cspace: 22, slot: 2 }, 21);
+  // The children's CSpaces, one per GROUP of them (a CSpace takes at most 256 references).
+  for (let g = 0; g * GROUP < tasks; g++) {
+    await sys.alloc(mem, T.CSpace, CSPACES + g, { size: 2 });
+    await sys.copy({ cspace: CSPACES + g, slot: 1 }, 20);
+    await sys.copy({ cspace: CSPACES + g, slot: 2 }, 21);
+  }
   const child = sibling('p3-child', import.meta.url);
-  let next = 1000;
   const round = async (n: number): Promise<number> => {
-    const first = next;
+    const first = 1000;
+    let next = first;
     for (let i = 0; i < n; i++) {
       await sys.alloc(mem, T.Task, next);
-      await sys.configure(next, { cspace: 22 });
+      await sys.configure(next, { cspace: CSPACES + Math.floor(i / GROUP) });
       await sys.start(next, child, { calls });
       next++;
     }
@@ -28,7 +37,7 @@ export default task(async (sys, boot: BootInfo) => {
     for (let i = 0; i < n; i++) await sys.send(20);
     for (let i = 0; i < n; i++) await sys.recv(21);
     const rate = (n * calls) / ((performance.now() - t0) / 1000);
-    await sys.destroy(...Array.from({ length: n }, (_, i) => first + i));
+    for (let i = 0; i < n; i += BATCH) await sys.destroy(...Array.from({ length: Math.min(BATCH, n - i) }, (_, j) => first + i + j));
     return rate;
   };
   await round(1);
