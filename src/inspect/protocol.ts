@@ -12,7 +12,7 @@
 
 import type { DeadlockedTask } from '../kernel/deadlock.ts';
 import type { Snapshot, TaskSnapshot } from '../kernel/snapshot.ts';
-import type { Decision } from '../kernel/thread/schedule.ts';
+import type { ControlStatus } from '../kernel/thread/controlled.ts';
 
 /** One sample's counters: rates are per second over the time since the sample before. */
 export interface Point {
@@ -64,20 +64,8 @@ export interface Warning {
   subjects?: string[];
 }
 
-/** A controlled run's standing. */
-export interface ControlView {
-  steps: number;
-  /** The step it stops before; null when it runs freely. */
-  limit: number | null;
-  /** Stopped at its limit: nothing happens until it is stepped or resumed. */
-  held: boolean;
-  ended: boolean;
-  enabled: Array<{ task: number; address: number; op: string }>;
-  /** Each task's address by launch order (a decision's `task`). */
-  tasks: number[];
-  /** The latest decisions (at most the last 1,000), oldest first. */
-  decisions: Decision[];
-}
+/** A controlled run's standing, as the loop reports it. */
+export type ControlView = ControlStatus;
 
 export type ControlRequest = { action: 'pause' } | { action: 'resume' } | { action: 'step'; count?: number } | { action: 'run-to'; step: number };
 
