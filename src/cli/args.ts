@@ -98,7 +98,7 @@ export function parseAddress(text: string, option: string): Address {
   const match = ADDRESS.exec(bare);
   const port = match?.[3] === undefined ? 0 : Number(match[3]);
   if (!match || port > 65535) {
-    throw new UsageError(`${option} takes HOST:PORT, PORT or HOST (such as 127.0.0.1:8080, 8080, [::1]:8080; port 0 or none: any free one), got '${text}'`);
+    throw new UsageError(`${option} takes HOST:PORT, PORT or HOST (such as 127.0.0.1:8080, 8080, [::1]:8080; port 0 or none: a free one), got '${text}'`);
   }
   return { host: match[1] ?? (match[2] || LOOPBACK.host), port };
 }
