@@ -84,7 +84,7 @@ export function groupSlotsFor(tasks: number, firstFree: number): number {
  */
 export function splitGroups(spec: GroupSpec, group: number): GroupSpec[] {
   const n = Math.ceil(spec.tasks / group);
-  const share = (total: number, i: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
+  const share = (total: number, i: number) => shareOf(total, n, i);
   return Array.from({ length: n }, (_, i) => ({
     ...spec,
     tasks: share(spec.tasks, i),
@@ -93,6 +93,11 @@ export function splitGroups(spec: GroupSpec, group: number): GroupSpec[] {
     // Group 0 keeps the run's seed, so a run of one group is the same whether or not it is split.
     seed: i === 0 ? spec.seed : (spec.seed + Math.imul(i, 0x9e3779b9)) >>> 0,
   }));
+}
+
+/** Part i of `total` split into n parts as evenly as can be. */
+function shareOf(total: number, n: number, i: number): number {
+  return Math.floor(total / n) + (i < total % n ? 1 : 0);
 }
 
 /** Pages a group's objects take at most: its Endpoints, each worker's Memory, each server's inbox Memory. */
@@ -112,7 +117,7 @@ const SPARE_PAGES = 4096;
  */
 export function stressPages(tasks: number, group: number): number {
   const groups = Math.ceil(tasks / group);
-  const sizes = Array.from({ length: groups }, (_, i) => Math.floor(tasks / groups) + (i < tasks % groups ? 1 : 0));
+  const sizes = Array.from({ length: groups }, (_, i) => shareOf(tasks, groups, i));
   const foremen = groups === 1 ? 0 : sizes.reduce((sum, n) => sum + FOREMAN_PAGES + groupPages(n), 0);
   const content = (groups === 1 ? groupPages(tasks) : foremen) + SPARE_PAGES;
   return content + memoryOverheadPages(content) + 1;
