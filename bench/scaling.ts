@@ -29,7 +29,7 @@ export interface ScalingResult {
 }
 
 /** P3's loop with `tasks` tasks over `threads` threads: about 200,000 calls a run. */
-async function p3Point(threads: number, tasks: number, quick: boolean): Promise<ScalingPoint> {
+export async function p3Point(threads: number, tasks: number, quick: boolean): Promise<ScalingPoint> {
   const calls = Math.max(10, Math.round((quick ? 20_000 : 200_000) / tasks));
   const argv = [String(tasks), String(calls), quick ? '1' : '3', 'many'];
   const memory = Math.max(64, Math.ceil((tasks * 2 * PAGE_SIZE) / 2 ** 20) + 64) * 2 ** 20;
@@ -40,7 +40,7 @@ async function p3Point(threads: number, tasks: number, quick: boolean): Promise<
 const SAMPLE_MS = 250;
 
 /** The stress workload, all pooled and without faults, for `seconds` once its workers run. */
-async function stressPoint(threads: number, tasks: number, seconds: number): Promise<ScalingPoint> {
+export async function stressPoint(threads: number, tasks: number, seconds: number): Promise<ScalingPoint> {
   const init = new URL(`../src/stress/init${compiled ? '.js' : '.ts'}`, import.meta.url.split('?')[0]);
   let running = false;
   const system = await boot({

@@ -4,6 +4,14 @@
 // seeded faults, stops everything, reconciles the sequence numbers and
 // destroys it all.
 //
+// The group's own calls compete with its workers' for the kernel and the
+// pooled threads, so with thousands of clients running each takes a round
+// of all of theirs. It therefore makes none per client while they run:
+// every client waits at its hub's gate Notification, which one signal opens
+// for all (a signal wakes every waiter), and each client passing it signals
+// it again, so one that arrives late finds it open. With ops 0 each client
+// stops by the clock, the same number of seconds after the gate opened.
+//
 // With ops 0 the group runs for `seconds`, injecting a fault now and then
 // by the clock. With ops N its clients make N calls in all, and the group
 // injects faults between its looks at the reports, by its seeded stream
@@ -49,15 +57,19 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
   const mem = caps.mem;
   let next = caps.firstFree;
   const slot = () => next++;
-  // Where init hears the workers: their reports and their endings, an
-  // Endpoint of each per HUB workers.
-  const hubs: Array<{ report: number; faults: number }> = [];
+  // Where init hears the workers (their reports and their endings, an
+  // Endpoint of each) and opens their gate, per HUB workers.
+  const hubs: Array<{ report: number; faults: number; gate: number }> = [];
   for (let h = 0; h * HUB < tasks; h++) {
-    const hub = { report: slot(), faults: slot() };
+    const hub = { report: slot(), faults: slot(), gate: slot() };
     await sys.alloc(mem, T.Endpoint, hub.report);
     await sys.alloc(mem, T.Endpoint, hub.faults);
+    await sys.alloc(mem, T.Notification, hub.gate);
     hubs.push(hub);
   }
+  const openGates = async () => {
+    for (const hub of hubs) await sys.signal(hub.gate);
+  };
   const nServers = Math.max(1, Math.floor(tasks / 2));
   const workers: Worker[] = [];
   for (let id = 0; id < tasks; id++) {
@@ -78,6 +90,7 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
       await sys.alloc(w.inboxMemory, T.Endpoint, w.inbox);
       await sys.copy({ cspace: w.cspace, slot: Slot.Inbox }, w.inbox, { rights: Rights.READ | Rights.GRANT });
     }
+    if (role === 'client') await sys.copy({ cspace: w.cspace, slot: Slot.Gate }, hub.gate, { rights: Rights.READ | Rights.WRITE });
     const fault = slot();
     await sys.copy(fault, hub.faults, { badge: id + 1 });
     await sys.configure(w.task, { cspace: w.cspace, fault });
@@ -100,8 +113,9 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
     const budget = ops > 0 && w.role === 'client' ? Math.floor(ops / clients.length) + (c < ops % clients.length ? 1 : 0) : undefined;
     const thread = w.id % 5 === 4 && Math.floor(w.id / 5) < spec.dedicated ? 'dedicated' : 'pool';
     if (thread === 'dedicated') dedicated++;
-    await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0, budget }, { thread });
+    await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0, budget, seconds: ops === 0 ? seconds : undefined }, { thread });
   }
+  await openGates();
   if (caps.console !== null) await sys.print(caps.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
 
   // Run, injecting faults now and then, and watching the fault Endpoints: a
@@ -203,10 +217,13 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
     }
   };
 
+  // A client killed between passing the gate and signalling it could leave
+  // one that came later waiting: each look signals it too.
   if (ops === 0) {
     const deadline = performance.now() + seconds * 1000;
     while (performance.now() < deadline) {
       await pause(100);
+      await openGates();
       await watchEndings();
       if (faults.length > 0 && random() >= 0.5) await inject();
     }
@@ -219,6 +236,7 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
         continue;
       }
       if (!working()) break;
+      await openGates();
       await watchEndings();
       if (faults.length > 0 && random() < FAULT_CHANCE) await inject();
       await rest();
@@ -252,7 +270,7 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
   await watchEndings();
   // Tear down everything and check every page came back.
   for (const w of workers) await sys.destroy(w.task, w.cspace, w.share, w.control, ...(w.inboxMemory ? [w.inboxMemory, w.inbox as number] : []));
-  for (const hub of hubs) await sys.destroy(hub.report, hub.faults);
+  for (const hub of hubs) await sys.destroy(hub.report, hub.faults, hub.gate);
   return { servers: servers.length, clients: clients.length, dedicated, ops: workerOps, delivered, lost, doubled, gaps, repeats, injected, endings, unexpected: unexpected.slice(0, MAX_UNEXPECTED), unexpectedCount: unexpected.length };
 }
 

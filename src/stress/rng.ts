@@ -13,9 +13,9 @@ export const Control = { Stop: 1, Throw: 2 } as const;
 export const Label = { Stop: 0 } as const;
 
 /**
- * Workers per report Endpoint and fault Endpoint of a group: each worker
- * holds a cap to both (its fault Endpoint binding counts as one), and an
- * object takes at most 256 references.
+ * Workers per hub of a group (a report Endpoint, a fault Endpoint and a
+ * gate Notification): each worker holds a cap to each (its fault Endpoint
+ * binding counts as one), and an object takes at most 256 references.
  */
 export const HUB = 250;
 
@@ -68,13 +68,13 @@ export interface GroupResult {
 
 /**
  * The last slot of a group's CSpace the workload uses for `tasks` workers:
- * two Endpoints for each HUB workers, then each worker's Task, CSpace,
- * Memory, Notification and fault cap, and a server's inbox and its Memory
- * too. It stays below SIGNALLERS up to 10,815 workers.
+ * two Endpoints and a Notification for each HUB workers, then each worker's Task,
+ * CSpace, Memory, Notification and fault cap, and a server's inbox and its
+ * Memory too. It stays below SIGNALLERS up to 10,815 workers.
  */
 export function groupSlotsFor(tasks: number, firstFree: number): number {
   const servers = Math.max(1, Math.floor(tasks / 2));
-  return firstFree + 2 * Math.ceil(tasks / HUB) + 7 * servers + 5 * (tasks - servers);
+  return firstFree + 3 * Math.ceil(tasks / HUB) + 7 * servers + 5 * (tasks - servers);
 }
 
 /**
@@ -100,10 +100,10 @@ function shareOf(total: number, n: number, i: number): number {
   return Math.floor(total / n) + (i < total % n ? 1 : 0);
 }
 
-/** Pages a group's objects take at most: its Endpoints, each worker's Memory, each server's inbox Memory. */
+/** Pages a group's objects take at most: its hubs' Endpoints and gates, each worker's Memory, each server's inbox Memory. */
 export function groupPages(tasks: number): number {
   const servers = Math.max(1, Math.floor(tasks / 2));
-  const content = 2 * Math.ceil(tasks / HUB) + tasks * SHARE_PAGES + servers * INBOX_PAGES;
+  const content = 3 * Math.ceil(tasks / HUB) + tasks * SHARE_PAGES + servers * INBOX_PAGES;
   return content + memoryOverheadPages(content) + 1;
 }
 
@@ -131,6 +131,7 @@ export const Slot = {
   Inbox: 4, // servers: the Endpoint clients call
   Landing: 5, // where a received cap lands
   Scratch: 6, // what a client allocates to hand on
+  Gate: 7, // clients: the Notification that starts them all at once (see group.ts)
   FirstServer: 16, // clients: a badged cap to each server's inbox
 } as const;
 

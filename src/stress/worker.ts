@@ -3,7 +3,9 @@
 // servers, attaching a Memory, an Endpoint or a Page cap by copy or move.
 // Every call carries a sequence number per (client, server) pair; a server
 // checks that each client's numbers arrive in order, with no gap or repeat.
-// A client with a budget stops after that many answered calls.
+// A client starts once init opens the gate (see group.ts). With a budget it
+// stops after that many answered calls; with seconds, that long after the
+// gate opened; either way also when init signals it to stop.
 import { KernelError, ObjectType as T, task } from '../task.ts';
 import { Control, Label, rng, Slot } from './rng.ts';
 
@@ -12,8 +14,10 @@ interface Arg {
   role: 'server' | 'client';
   seed: number;
   servers: number;
-  /** Clients, with ops N: the calls to make before reporting (otherwise until init says stop). */
+  /** Clients, with ops N: the calls to make before reporting. */
   budget?: number;
+  /** Clients, with ops 0: how long to run once through the gate (init may stop them sooner). */
+  seconds?: number;
 }
 
 const enc = (v: unknown) => JSON.stringify(v);
@@ -80,9 +84,14 @@ export default task(async (sys, arg: Arg) => {
       if (await control()) break;
     }
   } else {
+    await sys.wait(Slot.Gate);
+    // Open it again, for a client that comes to it after the signal.
+    await sys.signal(Slot.Gate);
+    // Wall-clock time, since init and its clients may run on different threads.
+    const until = arg.seconds === undefined ? Infinity : Date.now() + arg.seconds * 1000;
     const alive = Array.from({ length: arg.servers }, (_, i) => i);
     const sent: Record<number, number> = {};
-    while (alive.length > 0 && (arg.budget === undefined || ops < arg.budget) && !(await control())) {
+    while (alive.length > 0 && (arg.budget === undefined || ops < arg.budget) && Date.now() < until && !(await control())) {
       const at = Math.floor(random() * alive.length);
       const server = alive[at];
       const seq = (sent[server] ?? 0) + 1;
