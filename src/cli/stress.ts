@@ -122,6 +122,7 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
   let startedAt: number | null = null;
+  const bootAt = performance.now();
   const system = await boot({
     init,
     argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : '', String(dedicated), String(group)],
@@ -229,7 +230,7 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
     `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
     `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
     `  invariant checks: ${checks}, violations: ${violations.length}`,
-    ...paceLines(pace, controlled),
+    ...paceLines(pace, controlled, startedAt === null ? null : startedAt - bootAt),
     ...memoryLines(rss, heap),
     ...(status.schedule ? [`  schedule: ${status.schedule.steps} controlled steps (${strategy}, seed ${seed}), check() and deadlocks every ${CHECK_EVERY}`] : []),
     ...violations.slice(0, 10).map((v) => `    ${v}`),
@@ -244,14 +245,16 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
  * How fast the run went once its workers were started: the median rate of
  * system calls over 250 ms windows, and how soon a window first reached 80 %
  * of it. A run that only reaches full speed seconds after its start shows
- * it here. (A controlled run goes at the schedule's pace: no such line.)
+ * it here; so does how long the workers took to be ready (threads started,
+ * modules loaded, caps in place). (A controlled run goes at the schedule's
+ * pace: no such line.)
  */
-function paceLines(pace: Array<{ t: number; calls: number }>, controlled: boolean): string[] {
+function paceLines(pace: Array<{ t: number; calls: number }>, controlled: boolean, setupMs: number | null): string[] {
   if (controlled || pace.length < 5) return [];
   const rates = pace.slice(1).map((p, i) => ({ t: pace[i].t, rate: ((p.calls - pace[i].calls) * 1000) / (p.t - pace[i].t) }));
   const median = [...rates].map((r) => r.rate).sort((a, b) => a - b)[rates.length >> 1];
   const full = rates.find((r) => r.rate >= 0.8 * median);
-  return [`  pace: ${Math.round(median).toLocaleString('en-US')} system calls/s (median of 250 ms windows); 80 % of that ${full ? `${(full.t / 1000).toFixed(2)} s` : 'never'} after the workers started`];
+  return [`  pace: ${Math.round(median).toLocaleString('en-US')} system calls/s (median of 250 ms windows); 80 % of that ${full ? `${(full.t / 1000).toFixed(2)} s` : 'never'} after the workers started${setupMs === null ? '' : `, ${(setupMs / 1000).toFixed(2)} s after boot`}`];
 }
 
 /**

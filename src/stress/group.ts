@@ -115,8 +115,6 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
     if (thread === 'dedicated') dedicated++;
     await sys.start(w.task, program, { id: w.id, role: w.role, seed, servers: w.servers?.length ?? 0, budget, seconds: ops === 0 ? seconds : undefined }, { thread });
   }
-  await openGates();
-  if (caps.console !== null) await sys.print(caps.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
 
   // Run, injecting faults now and then, and watching the fault Endpoints: a
   // worker that faults unasked is a failure of the run, and its inbox is
@@ -216,6 +214,29 @@ export async function runGroup(sys: Sys, spec: GroupSpec, caps: GroupCaps): Prom
       await rest();
     }
   };
+
+  // Every worker says it is ready (its thread up, its module loaded) before
+  // the gates open, so that the run starts at full speed: a server still
+  // loading when its clients start would hold them all up. Nothing runs
+  // meanwhile, so the group's calls here are quick. A worker that failed
+  // to load says so on the fault Endpoint instead.
+  const ready = new Set<number>();
+  while (ready.size + workers.filter((w) => w.fate === 'failed').length < tasks) {
+    let heard = false;
+    for (const hub of hubs) {
+      const msg = await sys.nbrecv(hub.report).catch(() => null);
+      if (msg) {
+        ready.add(msg.label);
+        heard = true;
+        idle = 1;
+      }
+    }
+    if (heard) continue;
+    await watchEndings();
+    await rest();
+  }
+  await openGates();
+  if (caps.console !== null) await sys.print(caps.console, `stress: ${servers.length} servers and ${clients.length} clients running`);
 
   // A client killed between passing the gate and signalling it could leave
   // one that came later waiting: each look signals it too.

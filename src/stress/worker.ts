@@ -3,7 +3,8 @@
 // servers, attaching a Memory, an Endpoint or a Page cap by copy or move.
 // Every call carries a sequence number per (client, server) pair; a server
 // checks that each client's numbers arrive in order, with no gap or repeat.
-// A client starts once init opens the gate (see group.ts). With a budget it
+// Each says it is ready first; a client starts once init opens the gate
+// (see group.ts). With a budget it
 // stops after that many answered calls; with seconds, that long after the
 // gate opened; either way also when init signals it to stop.
 import { KernelError, ObjectType as T, task } from '../task.ts';
@@ -59,6 +60,8 @@ export default task(async (sys, arg: Arg) => {
       throw e;
     }
   };
+  // Init starts the run once every worker has said it is ready.
+  await sys.send(Slot.Report, { label: arg.id });
   if (arg.role === 'server') {
     for (;;) {
       let msg;
