@@ -39,8 +39,13 @@ export class KernelThread {
   private gone: Error | undefined;
   private kernelFault: Fault | undefined;
   private shuttingDown = false;
-  private markGone: (error: Error) => void = () => {};
-  private readonly whenGone: Promise<never>;
+  /**
+   * The calls waiting for an answer, each by what rejects it when the
+   * thread is lost. (Racing every call against one promise of the thread's
+   * loss would leak: each race adds a reaction to that promise, which
+   * settles only at the end, and the reaction keeps the call's answer.)
+   */
+  private readonly waiting = new Set<(error: Error) => void>();
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -55,8 +60,6 @@ export class KernelThread {
       execArgv: threadExecArgv(),
     });
     this.control = Comlink.wrap<KernelControl>(nodeEndpoint(this.worker));
-    this.whenGone = new Promise<never>((_, reject) => (this.markGone = reject));
-    this.whenGone.catch(() => {});
     events.on('message', (event: HostEvent) => {
       if (this.listener && event.system === this.listener.system) this.listener.listener.event(event);
     });
@@ -81,7 +84,7 @@ export class KernelThread {
   private lose(fault: Fault, error = new Error(fault.message)): void {
     this.listener?.listener.lost(fault);
     this.gone ??= error;
-    this.markGone(this.gone);
+    for (const fail of this.waiting) fail(this.gone);
   }
 
   /** The number the next system booted here gets, and from now on the one whose events are heard. */
@@ -98,15 +101,33 @@ export class KernelThread {
    */
   ask<T>(what: string, call: () => Promise<T>): Promise<T> {
     if (this.gone) return Promise.reject(this.gone);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the kernel thread did not answer ${what} within ${this.limits.answerMs / 1000} s: it is wedged (a kernel bug)`)),
+    return new Promise<T>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        settle();
+        reject(error);
+      };
+      const settle = () => {
+        clearTimeout(timer);
+        this.waiting.delete(fail);
+      };
+      const timer = setTimeout(
+        () => fail(new Error(`the kernel thread did not answer ${what} within ${this.limits.answerMs / 1000} s: it is wedged (a kernel bug)`)),
         this.limits.answerMs,
       );
       timer.unref();
+      this.waiting.add(fail);
+      let answer: Promise<T>;
+      try {
+        answer = call();
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      answer.then((value) => {
+        settle();
+        resolve(value);
+      }, fail);
     });
-    return Promise.race([call(), this.whenGone, late]).finally(() => clearTimeout(timer));
   }
 
   /** Stops the kernel thread and every task thread; idempotent. */
