@@ -167,6 +167,15 @@ export class Channel {
     return true;
   }
 
+  /**
+   * A count that moves whenever the owning thread sends a call or parks:
+   * one that stands still over a while means the thread ran no task code
+   * and waited for nothing all that time.
+   */
+  progress(): number {
+    return (Atomics.load(this.control, Ctl.RequestTail) + Atomics.load(this.control, Ctl.Parks)) | 0;
+  }
+
   /** How many times the owning threads have parked on this channel. */
   parks(): number {
     return Atomics.load(this.control, Ctl.Parks);

@@ -5,9 +5,11 @@
 // which would stall every task parked on that thread.
 //
 // Pooled threads are cooperative: a task that never yields holds its thread.
-// When a killed task's thread does not answer within YIELD_MS, the thread is
-// replaced (terminated; piscina starts a fresh one), its other tasks fault
-// saying so, and no task is placed on it again. Each pooled job has a
+// When a killed task's thread neither answers nor makes a call nor parks
+// within YIELD_MS, the thread is replaced (terminated; piscina starts a
+// fresh one), its other tasks fault saying so, and no task is placed on it
+// again. (A busy thread on a loaded machine may take longer to answer, but
+// it goes on calling.) Each pooled job has a
 // placement word the thread that takes it writes its id into, so the
 // launcher knows which thread runs which task; a job no thread took yet is
 // placed again instead of being lost with a dead thread.
@@ -16,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
-import { KernelBell } from '../ipc/channel.ts';
+import { Channel, KernelBell } from '../ipc/channel.ts';
 import { flushThreads } from './stdio.ts';
 import { BOOTSTRAP, threadEntry, threadExecArgv } from './threads.ts';
 
@@ -91,6 +93,8 @@ export class ThreadLauncher implements Launcher {
 
   /** The doorbell, whose count of jobs in flight the launcher keeps with the pooled threads. */
   private readonly bell: KernelBell;
+  /** The pooled threads' channels, to see whether a thread being probed makes progress. */
+  private readonly channels: Channel[];
   /** The placement words of pooled jobs (see TaskJob.placement). */
   private readonly placements = new Int32Array(new SharedArrayBuffer(4 * MAX_PLACEMENT_WORDS));
   private readonly freePlacements: number[] = [];
@@ -98,6 +102,7 @@ export class ThreadLauncher implements Launcher {
 
   constructor(private readonly options: LauncherOptions) {
     this.bell = new KernelBell(options.bell);
+    this.channels = options.channels.map((buffer, i) => new Channel(buffer, i));
     const workerData: PoolThreadData = {
       entry: threadEntry('pool-thread'),
       channels: options.channels,
@@ -219,9 +224,9 @@ export class ThreadLauncher implements Launcher {
   }
 
   /**
-   * Replaces pooled thread `id` unless its event loop answers within
-   * YIELD_MS, and looks again each YIELD_MS while a task killed on it has
-   * not ended: a killed task may still be loading its module when first
+   * Replaces pooled thread `id` unless its event loop answers, or it makes
+   * a call or parks, within YIELD_MS; looks again each YIELD_MS while a
+   * task killed on it has not ended: a killed task may still be loading its module when first
    * looked at, and hold the thread only once it runs.
    */
   private probe(id: number, task: number): void {
@@ -229,10 +234,12 @@ export class ThreadLauncher implements Launcher {
     const worker = this.pool.threads.find((w) => w.threadId === id);
     if (!worker) return;
     this.probing.add(id);
+    const channel = this.channels.find((c) => c.owner() === id);
+    const progress = channel?.progress();
     void flushThreads(this.flushChannel, [worker], YIELD_MS).then((silent) => {
       this.probing.delete(id);
       if (this.closed) return;
-      if (silent.length === 0) {
+      if (silent.length === 0 || channel?.progress() !== progress) {
         if (this.killedOn(id)) setTimeout(() => this.probe(id, task), YIELD_MS).unref();
         return;
       }
