@@ -248,6 +248,12 @@ export class KernelLoop implements Stepper {
     this.channels.answer(channel, tid, seq, status, value);
   }
 
+  /** Carries out what an event from outside the system (a socket's) made the core decide, and publishes the answers. */
+  outside(): void {
+    this.applyEffects();
+    this.channels.publish();
+  }
+
   /** Carries out what the core's decisions imply. */
   applyEffects(): void {
     for (let effects = this.kernel.takeEffects(); effects.length > 0; effects = this.kernel.takeEffects()) {
