@@ -7,6 +7,9 @@ import { bytes, client, drain, serve } from './helpers.ts';
 describe('a Net server task', () => {
   it('echoes what a client sends and sees its end of stream', async () => {
     const system = await serve('net-echo.ts', ['1']);
+    // Waiting in accept is waiting for the world: no deadlock.
+    expect(await system.deadlocks()).toEqual([]);
+    expect(await system.check()).toEqual({ ok: true, violations: [] });
     const socket = await client(system.port);
     socket.write('hello, kernel');
     expect((await bytes(socket, 13)).toString()).toBe('hello, kernel');
