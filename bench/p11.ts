@@ -10,20 +10,17 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { P11_MAX_GROWTH, P11_MIN_NODE as P11_MIN_RATIO } from './goals.ts';
 import { type BenchOptions, type BenchReport, type Stats, summarize } from './harness.ts';
 
-/** The goal: at least this share of the plain Node server's requests per second. */
-export const P11_MIN_RATIO = 0.5;
-/** Memory is flat when the resident set at the end is within this of the one after warm-up. */
-export const P11_MAX_GROWTH = 0.1;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CLIENTS = 50;
 const PIPELINE = 16;
 
-type Kind = 'caduceus' | 'node' | 'redis';
+type Kind = 'caduceus' | 'node' | 'redis' | 'http-caduceus' | 'http-node';
 
-interface Server {
+export interface Server {
   kind: Kind;
   port: number;
   child: ChildProcess;
@@ -33,14 +30,14 @@ interface Server {
 export interface P11Result {
   command: string;
   /** requests/s by server and test, over the rounds. */
-  rps: Partial<Record<Kind, { SET: Stats; GET: Stats }>>;
+  rps: Partial<Record<'caduceus' | 'node' | 'redis', { SET: Stats; GET: Stats }>>;
   ratio: { SET: number; GET: number };
   memory: { requests: number; warmKiB: number; endKiB: number; maxKiB: number; growth: number; samples: number[] };
   redis: boolean;
 }
 
 /** Starts a child and waits for the line `pattern` matches on its output; the port is the pattern's first group, or `port`. */
-function startChild(kind: Kind, command: string, args: string[], pattern: RegExp, port?: number): Promise<Server> {
+export function startChild(kind: Kind, command: string, args: string[], pattern: RegExp, port?: number): Promise<Server> {
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -74,7 +71,7 @@ function startChild(kind: Kind, command: string, args: string[], pattern: RegExp
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -89,7 +86,7 @@ function onPath(program: string): Promise<boolean> {
   return new Promise((resolve) => execFile(program, ['--version'], (error) => resolve(error === null)));
 }
 
-async function startServer(kind: Kind): Promise<Server> {
+async function startServer(kind: 'caduceus' | 'node' | 'redis'): Promise<Server> {
   // The same Node flags as this process: from the sources, that is tsx and the source condition.
   const node = [...process.execArgv];
   if (kind === 'caduceus') {
@@ -117,7 +114,7 @@ function redisBenchmark(port: number, requests: number): Promise<{ SET: number; 
   });
 }
 
-function residentKiB(pid: number): number {
+export function residentKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
@@ -143,19 +140,19 @@ async function memoryAcross(server: Server, requests: number): Promise<P11Result
 export async function benchP11(options: BenchOptions): Promise<P11Result> {
   if (!(await onPath('redis-benchmark'))) throw new Error('P11 needs redis-benchmark (Debian: apt-get install redis-tools)');
   const redis = await onPath('redis-server');
-  const kinds: Kind[] = redis ? ['caduceus', 'node', 'redis'] : ['caduceus', 'node'];
+  const kinds: Array<'caduceus' | 'node' | 'redis'> = redis ? ['caduceus', 'node', 'redis'] : ['caduceus', 'node'];
   const requests = 200_000;
   const rounds = options.quick ? 1 : 5;
   const servers: Server[] = [];
   try {
     for (const kind of kinds) servers.push(await startServer(kind));
-    const samples = new Map<Kind, { SET: number[]; GET: number[] }>(kinds.map((k) => [k, { SET: [], GET: [] }]));
+    const samples = new Map<'caduceus' | 'node' | 'redis', { SET: number[]; GET: number[] }>(kinds.map((k) => [k, { SET: [], GET: [] }]));
     for (let r = 0; r < rounds; r++) {
       // Each round in another order, so no server always follows the same one.
       for (let i = 0; i < servers.length; i++) {
         const server = servers[(i + r) % servers.length];
         const got = await redisBenchmark(server.port, requests);
-        const s = samples.get(server.kind) as { SET: number[]; GET: number[] };
+        const s = samples.get(server.kind as 'caduceus' | 'node' | 'redis') as { SET: number[]; GET: number[] };
         s.SET.push(got.SET);
         s.GET.push(got.GET);
       }
@@ -179,7 +176,7 @@ export async function benchP11(options: BenchOptions): Promise<P11Result> {
 
 export function p11Report(r: P11Result): BenchReport {
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
-  const names: Record<Kind, string> = { caduceus: 'resp-server example (Caduceus)', node: 'plain Node, one thread, a Map', redis: 'redis-server (for scale)' };
+  const names: Record<'caduceus' | 'node' | 'redis', string> = { caduceus: 'resp-server example (Caduceus)', node: 'plain Node, one thread, a Map', redis: 'redis-server (for scale)' };
   const rows: string[][] = [];
   for (const kind of ['caduceus', 'node', 'redis'] as const) {
     const s = r.rps[kind];

@@ -12,6 +12,9 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { NetDevice, SocketHost } from '../kernel/net.ts';
 
+/** How long a closed socket may take to send what was written to it before it is destroyed. */
+const LINGER_MS = 5000;
+
 export class HostSockets implements SocketHost {
   private readonly servers = new Map<number, Server>();
   private readonly sockets = new Map<number, Socket>();
@@ -93,11 +96,24 @@ export class HostSockets implements SocketHost {
     this.sockets.get(socket)?.end();
   }
 
+  /**
+   * Closes a socket for the core: at once when nothing is left to send;
+   * otherwise, as close(2) does, what was sent still goes, then a FIN, and
+   * the socket is destroyed once it is out (at most LINGER_MS later).
+   */
   close(socket: number): void {
     const s = this.sockets.get(socket);
     if (!s) return;
     this.sockets.delete(socket);
-    s.destroy();
+    if (s.writableLength === 0 || s.destroyed) {
+      s.destroy();
+      return;
+    }
+    const late = setTimeout(() => s.destroy(), LINGER_MS);
+    late.unref();
+    s.once('close', () => clearTimeout(late));
+    s.on('data', () => {}); // a half-open peer may still send: read it into nothing
+    s.end(() => s.destroy());
   }
 
   /** Sockets and servers open now. */

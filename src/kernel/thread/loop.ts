@@ -248,10 +248,10 @@ export class KernelLoop implements Stepper {
     this.channels.answer(channel, tid, seq, status, value);
   }
 
-  /** Carries out what an event from outside the system (a socket's) made the core decide, and publishes the answers. */
+  /** Carries out what a socket's event made the core decide, and publishes it (LoopChannels.publishSoon). */
   outside(): void {
     this.applyEffects();
-    this.channels.publish();
+    this.channels.publishSoon();
   }
 
   /** Carries out what the core's decisions imply. */
