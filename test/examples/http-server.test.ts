@@ -1,10 +1,9 @@
 // examples/http-server under Node's fetch, and raw sockets for keep-alive,
 // pipelining and bad requests.
 
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boot, type System } from '../../src/index.ts';
-import { drain, until } from '../net/helpers.ts';
+import { exchange, until } from '../net/helpers.ts';
 
 let system: System | undefined;
 
@@ -19,17 +18,9 @@ async function startServer(): Promise<string> {
   return until(() => lines.map((l) => /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(l)?.[1]).find((x) => x));
 }
 
-/** Writes `request` on one socket and reads until the server closes it (or `quietMs` pass, then ends it). */
-async function raw(base: string, request: string, quietMs = 1000): Promise<string> {
-  const socket = connect({ host: '127.0.0.1', port: Number(new URL(base).port) });
-  await new Promise((r) => socket.once('connect', r));
-  const got = drain(socket);
-  socket.write(request);
-  const timer = setTimeout(() => socket.end(), quietMs);
-  const text = (await got).toString('latin1');
-  clearTimeout(timer);
-  socket.destroy();
-  return text;
+/** One exchange with the server at `base` (see exchange). */
+function raw(base: string, request: string, quietMs = 1000): Promise<string> {
+  return exchange(Number(new URL(base).port), request, quietMs);
 }
 
 describe('http-server', () => {

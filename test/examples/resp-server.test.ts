@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boot, type System } from '../../src/index.ts';
-import { drain, until } from '../net/helpers.ts';
+import { exchange, until } from '../net/helpers.ts';
 
 const clients: Redis[] = [];
 let system: System | undefined;
@@ -41,18 +41,7 @@ function redis(port: number): Redis {
   return c;
 }
 
-/** Sends raw bytes on a fresh socket and gives everything the server answers before it closes (or 300 ms of quiet). */
-async function raw(port: number, request: string | Buffer, quietMs = 300): Promise<string> {
-  const socket = connect({ host: '127.0.0.1', port });
-  await new Promise((r) => socket.once('connect', r));
-  const got = drain(socket);
-  socket.write(request);
-  const timer = setTimeout(() => socket.end(), quietMs);
-  const text = (await got).toString('latin1');
-  clearTimeout(timer);
-  socket.destroy();
-  return text;
-}
+const raw = exchange;
 
 describe('resp-server', () => {
   it('answers ioredis: every command, pipelines, binary values, errors, several clients at once', async () => {

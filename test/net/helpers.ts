@@ -63,3 +63,20 @@ export function bytes(socket: Socket, n: number): Promise<Buffer> {
     socket.on('data', on);
   });
 }
+
+/**
+ * Writes `request` on a fresh socket to `port` and gives everything the
+ * server answers until it closes the socket, or until `quietMs` pass, when
+ * this side ends it.
+ */
+export async function exchange(port: number, request: string | Buffer, quietMs = 300): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise((r) => socket.once('connect', r));
+  const got = drain(socket);
+  socket.write(request);
+  const timer = setTimeout(() => socket.end(), quietMs);
+  const text = (await got).toString('latin1');
+  clearTimeout(timer);
+  socket.destroy();
+  return text;
+}
