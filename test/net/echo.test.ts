@@ -2,6 +2,7 @@
 // writes through its caps while real node:net clients talk to it.
 
 import { describe, expect, it } from 'vitest';
+import { capabilityGraph } from '../../src/inspect/views.ts';
 import { bytes, client, drain, serve } from './helpers.ts';
 
 describe('a Net server task', () => {
@@ -10,6 +11,10 @@ describe('a Net server task', () => {
     // Waiting in accept is waiting for the world: no deadlock.
     expect(await system.deadlocks()).toEqual([]);
     expect(await system.check()).toEqual({ ok: true, violations: [] });
+    // The capability graph draws the Net device as a device, and the Listener as an object.
+    const graph = capabilityGraph(await system.snapshot());
+    expect(graph.nodes.get('net_1')).toMatchObject({ type: 'Net', label: ['Net'] });
+    expect([...graph.nodes.values()].filter((n) => n.type === 'Listener')).toHaveLength(1);
     const socket = await client(system.port);
     socket.write('hello, kernel');
     expect((await bytes(socket, 13)).toString()).toBe('hello, kernel');
