@@ -18,6 +18,8 @@ const LINGER_MS = 5000;
 export class HostSockets implements SocketHost {
   private readonly servers = new Map<number, Server>();
   private readonly sockets = new Map<number, Socket>();
+  /** Sockets the core closed that still send what they were given. */
+  private readonly lingering = new Set<Socket>();
   private nextSocket = 1;
 
   constructor(
@@ -111,7 +113,11 @@ export class HostSockets implements SocketHost {
     }
     const late = setTimeout(() => s.destroy(), LINGER_MS);
     late.unref();
-    s.once('close', () => clearTimeout(late));
+    this.lingering.add(s);
+    s.once('close', () => {
+      clearTimeout(late);
+      this.lingering.delete(s);
+    });
     s.on('data', () => {}); // a half-open peer may still send: read it into nothing
     s.end(() => s.destroy());
   }
@@ -125,7 +131,8 @@ export class HostSockets implements SocketHost {
   closeAll(): void {
     for (const server of this.servers.values()) server.close();
     this.servers.clear();
-    for (const s of this.sockets.values()) s.destroy();
+    for (const s of [...this.sockets.values(), ...this.lingering]) s.destroy();
     this.sockets.clear();
+    this.lingering.clear();
   }
 }
