@@ -8,8 +8,10 @@
 // server: an acceptor task that takes each client as a Connection cap and
 // moves it to one of the worker tasks (64 by default: each serves one
 // client at a time), and a store task that holds the data and answers the
-// workers' calls. A client's SHUTDOWN ends it all: init destroys the one
-// Memory everything came from, and reports whether every page came back.
+// workers' calls. A command travels to the store in one IPC message, so
+// one of more than 2 KiB (a long value) is answered with an error. A
+// client's SHUTDOWN ends it all: init destroys the one Memory everything
+// came from, and reports whether every page came back.
 
 import { ObjectType as T, Rights, task, type BootInfo } from 'caduceus/task';
 
