@@ -15,6 +15,11 @@ export const P3_MAX_B2 = 4;
 export const P9_MIN_POSTMESSAGE = 1.5;
 export const P9_MIN_COMLINK = 4;
 
+/** P11: the resp-server example at least 0.5 x a plain single-threaded Node RESP server's requests/s, same run. */
+export const P11_MIN_NODE = 0.5;
+/** P11's memory: flat across 2,000,000 requests, read as R4 reads it: under 10 % growth after warm-up. */
+export const P11_MAX_GROWTH = 0.1;
+
 /** P10, one core kept busy: P1 at most 2 x B1, P2 at most 2 x B6, of that run. */
 export const P10_P1_MAX_B1 = 2;
 export const P10_P2_MAX_B6 = 2;

@@ -18,6 +18,8 @@ import { benchP9, p9Report } from './kv/p9.ts';
 import { watching } from './run-init.ts';
 import { benchP5, p5Report } from './p5-core-alloc.ts';
 import { benchP10, p10Report } from './p10.ts';
+import { benchH, hReport } from './http.ts';
+import { benchP11, p11Report } from './p11.ts';
 import { benchP12, p12Report } from './p12.ts';
 import { benchP7, p7Report } from './p7.ts';
 import { benchScaling, scalingReport } from './scaling.ts';
@@ -67,6 +69,8 @@ const ENTRIES: SuiteEntry[] = [
   { id: 'P7', title: '100,000 live pooled tasks: starts, memory, teardown', run: async (c) => p7Report(await benchP7(c.options)) },
   { id: 'P8', title: "boot to init's first line, compiled JavaScript", run: async (c) => p8Report(await benchP8(c.options)) },
   { id: 'P9', title: 'kv workload, 64 pooled clients: Caduceus vs raw postMessage and comlink', run: async (c) => p9Report(await benchP9(c.options)) },
+  { id: 'P11', title: 'resp-server example under redis-benchmark, vs a plain Node RESP server (and redis-server)', run: async (c) => p11Report(await benchP11(c.options)) },
+  { id: 'H', title: 'http-server example under autocannon, vs the same routes in plain Node', run: async (c) => hReport(await benchH(c.options)) },
   { id: 'P12', title: 'controlled mode: scheduling steps per second, and explore runs per second', run: async (c) => p12Report(await benchP12(c.options)) },
   { id: 'S', title: 'throughput scaling: P3 and stress at 1-16 pooled threads and 64-10,000 tasks', run: async (c) => scalingReport(await benchScaling(c.options)) },
   {

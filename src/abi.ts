@@ -26,6 +26,10 @@ export const MAX_COPY_BYTES = 1 << 14;
 export const MAX_VIEW_BYTES = 1 << 20;
 /** Bytes (of UTF-8) of one print's text. */
 export const MAX_PRINT_BYTES = 1 << 14;
+/** Pages of a Connection object: its receive buffer (16 KiB, the most one recvBytes takes). */
+export const CONNECTION_PAGES = 4;
+/** Bytes the host may hold unsent for one Connection before sendBytes waits (its send window). */
+export const SEND_WINDOW_BYTES = 1 << 16;
 /** References an object may have; one more is ERANGE. */
 export const MAX_REFERENCES = 256;
 /** Bytes of one CSpace slot record. */
@@ -56,6 +60,12 @@ export const ObjectType = {
   Notification: 8,
   Reply: 9,
   Console: 10,
+  /** Device: listen on the loopback addresses boot granted. */
+  Net: 11,
+  /** A listening socket on one granted address (docs/semantics.md §14). */
+  Listener: 12,
+  /** One accepted TCP connection and its receive buffer. */
+  Connection: 13,
 } as const;
 export type ObjectTypeId = (typeof ObjectType)[keyof typeof ObjectType];
 
@@ -167,6 +177,15 @@ export const Op = {
   Print: 28,
   /** Answers the last call, then receives: one kernel entry for a server's loop. */
   ReplyRecv: 29,
+  /** The Net device's operations and its objects' (docs/semantics.md §14). */
+  Listen: 30,
+  Accept: 31,
+  NbAccept: 32,
+  RecvBytes: 33,
+  NbRecvBytes: 34,
+  SendBytes: 35,
+  NbSendBytes: 36,
+  Shutdown: 37,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -211,7 +230,10 @@ export function objectPages(type: number, size?: number): number {
     case ObjectType.PageTable:
     case ObjectType.Endpoint:
     case ObjectType.Notification:
+    case ObjectType.Listener:
       return 1;
+    case ObjectType.Connection:
+      return CONNECTION_PAGES;
     default:
       throw new RangeError(`objects of type ${typeName(type)} are not allocated from Memory`);
   }
@@ -248,6 +270,10 @@ export interface BootInfo {
   vspace: number;
   task: number;
   console: number;
+  /** The Net device's slot (4), present only when boot granted addresses. */
+  net?: number;
+  /** The addresses the Net cap may listen on, as boot was given them. */
+  netAddresses?: string[];
   memory: Array<{ cap: number; phys: number; pages: number }>;
   /** The Null slots of init's CSpace: start inclusive, end exclusive. */
   free: { start: number; end: number };

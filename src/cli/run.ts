@@ -1,4 +1,4 @@
-// `caduceus run <init-module> [--memory 64MiB] [--threads N] [--timeout D] [--inspect [HOST:PORT]] [-- argv...]`:
+// `caduceus run <init-module> [--memory 64MiB] [--threads N] [--timeout D] [--inspect [HOST:PORT]] [--net HOST:PORT]... [-- argv...]`:
 // boots a system, prints its Console output, and exits with init's code.
 
 import { writeFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ export const RUN_USAGE = `usage: caduceus run <init-module> [options] [-- argv..
   --inspect [HOST:PORT]
                     serve the live inspector page while the system runs (default
                     127.0.0.1 and a free port; the URL is printed on stderr)
+  --net HOST:PORT   grant init a Net cap (slot 4) that may listen on this loopback
+                    address (127.0.0.1:6380; port 0: any free one); repeatable
   -- argv...        passed to init in BootInfo.argv
 
 exit status: init's code (0..255); 1 when init faults or its code is out of range;
@@ -40,6 +42,7 @@ export async function runCommand(argsGiven: string[]): Promise<number> {
       timeout: { type: 'string' },
       snapshot: { type: 'string' },
       trace: { type: 'string' },
+      net: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,6 +63,7 @@ export async function runCommand(argsGiven: string[]): Promise<number> {
     snapshotAtExit: values.snapshot !== undefined,
     trace: values.trace,
     inspect: address ?? undefined,
+    net: values.net,
   };
   let stopWith: (stop: Stop) => void = () => {};
   const stopped = new Promise<Stop>((resolve) => (stopWith = resolve));

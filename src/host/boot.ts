@@ -38,6 +38,8 @@ export interface ExitStatus {
 export interface SystemStats extends KernelStats {
   /** JavaScript heap in use, in bytes: the kernel thread's. */
   heap: { kernel: number };
+  /** The Net device: its live objects, connections waiting to be accepted, and the host's open servers and sockets. */
+  net: { listeners: number; connections: number; pending: number; servers: number; sockets: number };
   loop: { passes: number; parks: number; frames: number; killed: number; woken: number; tasks: number };
   /**
    * Task threads now: pooled and dedicated, how many pooled ones were

@@ -19,6 +19,7 @@ import { sample, type SampleParts, type SteerAction, steer } from '../kernel/thr
 import { ThreadLauncher } from '../workers/launcher.ts';
 import { flushStdio } from '../workers/stdio.ts';
 import type { BootConfig } from './options.ts';
+import { HostSockets } from './sockets.ts';
 
 /** Channels for dedicated threads, beyond the pooled ones. */
 const MAX_CHANNELS = 4096;
@@ -41,6 +42,8 @@ interface Threads {
 const events = (workerData as { events: MessagePort }).events;
 let threads: Threads | undefined;
 let loop: KernelLoop | undefined;
+/** The running system's sockets, when boot granted a Net cap. */
+let sockets: HostSockets | undefined;
 /** The number of the system booted last: its events carry it, so the host can tell them from an earlier system's. */
 let system = 0;
 /** Set while the running system is halted: what it does is no longer reported. */
@@ -68,6 +71,13 @@ function startThreads(count: number): Threads {
   return { launcher, bell, pooled, nextTid: 1, spoilt: false };
 }
 
+/** Ends every socket of the running system: the core forgets them, the host closes them. */
+function closeSockets(): void {
+  loop?.kernel.net.closeAll();
+  sockets?.closeAll();
+  sockets = undefined;
+}
+
 const control = {
   /**
    * Boots the core and starts init, on the task threads of the system
@@ -85,7 +95,7 @@ const control = {
     // each is freed only when every thread that held it collects its
     // garbage, which an idle thread may not do for thousands of systems.
     const reused = threads?.memory?.byteLength === config.pages * PAGE_SIZE ? threads.memory : undefined;
-    const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv, buffer: reused });
+    const { kernel, init, bootInfo } = bootKernel({ pages: config.pages, regions: config.regions, argv: config.argv, buffer: reused, net: config.net });
     threads ??= startThreads(config.threads);
     threads.memory = kernel.core.phys.buffer;
     system = number;
@@ -104,7 +114,12 @@ const control = {
         if (reporting()) post({ kind: 'unheard', task, fault, system: number });
       },
     };
-    loop = new KernelLoop(kernel, threads.launcher, outlet, threads.bell, threads.pooled, threads.nextTid);
+    const running = new KernelLoop(kernel, threads.launcher, outlet, threads.bell, threads.pooled, threads.nextTid);
+    loop = running;
+    if (config.net.length > 0) {
+      sockets = new HostSockets(kernel.net, () => running.outside());
+      kernel.net.attach(sockets);
+    }
     loop.startInit(init);
     // The inspector shows the state as init exits once the run is over.
     loop.snapshotAtInitExit = config.snapshotAtExit || config.inspect !== undefined;
@@ -127,6 +142,7 @@ const control = {
   async halt(): Promise<boolean> {
     if (!loop || !threads) return true;
     halting = true;
+    closeSockets();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), HALT_MS)));
     const ended = await Promise.race([loop.abandon().then(() => true), late]);
@@ -140,7 +156,7 @@ const control = {
 
   stats() {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), heap: { kernel: process.memoryUsage().heapUsed }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
+    return { ...kernelStats(loop.kernel), net: { ...loop.kernel.net.counts(), ...(sockets?.open() ?? { servers: 0, sockets: 0 }) }, heap: { kernel: process.memoryUsage().heapUsed }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
   },
 
   /**
@@ -184,6 +200,7 @@ const control = {
   /** Stops the loop and every task thread. */
   shutdown(): Promise<void> {
     stopping ??= (async () => {
+      closeSockets();
       await loop?.stop();
       await threads?.launcher.close();
       // What the task threads wrote has reached this thread; pass it on to the host before it terminates us.

@@ -41,6 +41,12 @@ export interface BootOptions {
    * before its first step. `true` takes every default.
    */
   inspect?: true | InspectOptions;
+  /**
+   * Loopback addresses ('127.0.0.1:6380', '[::1]:6380'; port 0: any free
+   * one) that init's Net cap, in slot 4, may listen on. Without it there
+   * is no Net cap.
+   */
+  net?: string[];
 }
 
 export interface InspectOptions {
@@ -59,6 +65,7 @@ export interface BootConfig {
   trace: boolean;
   schedule: ControlOptions | undefined;
   inspect: Required<InspectOptions> | undefined;
+  net: string[];
 }
 
 export class BootError extends Error {
@@ -68,7 +75,7 @@ export class BootError extends Error {
   }
 }
 
-const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace', 'schedule', 'inspect']);
+const KNOWN = new Set(['init', 'argv', 'memory', 'regions', 'threads', 'console', 'snapshotAtExit', 'trace', 'schedule', 'inspect', 'net']);
 /** The inspector's address unless told otherwise: loopback, and any free port. */
 export const INSPECT_HOST = '127.0.0.1';
 export const DEFAULT_MEMORY = 64 * 1024 * 1024;
@@ -151,7 +158,27 @@ export function checkOptions(options: unknown): BootConfig {
   if (o.trace !== undefined && (typeof o.trace !== 'string' || o.trace.length === 0)) throw new BootError("'trace' must be the path of the file to write the trace to");
   const schedule = o.schedule === undefined ? undefined : checkSchedule(o.schedule);
   const inspect = o.inspect === undefined ? undefined : checkInspect(o.inspect, schedule !== undefined);
-  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined, schedule, inspect };
+  const net = o.net === undefined ? [] : checkNet(o.net);
+  if (net.length > 0 && schedule !== undefined) throw new BootError("'net' and 'schedule' do not go together: a controlled run replays its steps exactly, and clients outside it cannot be replayed");
+  return { initUrl, argv: argv as string[], pages, regions: regions as number[] | undefined, threads, snapshotAtExit: o.snapshotAtExit === true, trace: o.trace !== undefined, schedule, inspect, net };
+}
+
+/** Checks the `net` option: loopback addresses, each 'a.b.c.d:port' in 127.0.0.0/8 or '[::1]:port', once each. */
+export function checkNet(value: unknown): string[] {
+  const usage = "'net' must be an array of loopback addresses such as ['127.0.0.1:6380'] (port 0: any free port)";
+  if (!Array.isArray(value)) throw new BootError(`${usage}, got ${shown(value)}`);
+  const seen = new Set<string>();
+  for (const addr of value) {
+    if (typeof addr !== 'string') throw new BootError(`${usage}; got ${shown(addr)} in it`);
+    const m = /^(?:(127\.\d{1,3}\.\d{1,3}\.\d{1,3})|\[(::1)\]):(\d{1,5})$/.exec(addr);
+    const octets = m?.[1]?.split('.').map(Number) ?? [];
+    if (!m || octets.some((o) => o > 255) || Number(m[3]) > 65535) {
+      throw new BootError(`'net' takes only loopback addresses, HOST:PORT with HOST in 127.0.0.0/8 or [::1] and PORT from 0 to 65535; got ${shown(addr)}`);
+    }
+    if (seen.has(addr)) throw new BootError(`'net' names ${shown(addr)} twice`);
+    seen.add(addr);
+  }
+  return value as string[];
 }
 
 /** Checks the `inspect` option: true, or { host?, port?, paused? }. */

@@ -17,9 +17,12 @@ export function objectName(type: string, phys: number): string {
   return `${type.toLowerCase()}_${hex(phys)}`;
 }
 
-/** The graph node a capability points at: its object, or the Console device, or the caller a Reply cap answers. */
+/** The devices, whose caps name a device number, not an address. */
+const DEVICES = new Set(['Console', 'Net']);
+
+/** The graph node a capability points at: its object, or a device (the Console, the Net device), or the caller a Reply cap answers. */
 export function capTarget(cap: CapSnapshot): string {
-  if (cap.type === 'Console') return `console_${cap.object}`;
+  if (DEVICES.has(cap.type)) return `${cap.type.toLowerCase()}_${cap.object}`;
   if (cap.type === 'Reply') return `reply_to_task_${hex(physOf(cap.object))}`;
   return objectName(cap.type, cap.object);
 }
@@ -86,7 +89,7 @@ export function capabilityGraph(snap: Snapshot): Graph {
   for (const cap of snap.caps) {
     const from = objectNode('CSpace', cap.cspace);
     let to = capTarget(cap);
-    if (cap.type === 'Console') nodes.set(to, { id: to, type: 'Console', label: ['Console'] });
+    if (DEVICES.has(cap.type)) nodes.set(to, { id: to, type: cap.type, label: [cap.type] });
     else if (cap.type === 'Reply') nodes.set(to, { id: to, type: 'Reply', label: [`Reply to task 0x${hex(physOf(cap.object))}`] });
     else to = objectNode(cap.type, cap.object);
     edges.push({ from, to, label: capLabel(cap), binding: false, cap });

@@ -49,6 +49,14 @@ export interface Requests {
   [Op.Write]: { vaddr: Arg; bytes: Arg };
   [Op.View]: { vaddr: Arg; n: Arg };
   [Op.Print]: { cap: Arg; text: Arg };
+  [Op.Listen]: { cap: Arg; addr: Arg; mem: Arg; dest: Arg };
+  [Op.Accept]: { cap: Arg; mem: Arg; dest: Arg };
+  [Op.NbAccept]: { cap: Arg; mem: Arg; dest: Arg };
+  [Op.RecvBytes]: { cap: Arg; n: Arg };
+  [Op.NbRecvBytes]: { cap: Arg; n: Arg };
+  [Op.SendBytes]: { cap: Arg; bytes: Arg };
+  [Op.NbSendBytes]: { cap: Arg; bytes: Arg };
+  [Op.Shutdown]: { cap: Arg };
 }
 
 /** The value each operation answers with when it succeeds. */
@@ -84,6 +92,17 @@ export interface Results {
   /** Where the window lies in physical memory. */
   [Op.View]: { phys: number; length: number };
   [Op.Print]: void;
+  /** The port bound. */
+  [Op.Listen]: number;
+  [Op.Accept]: void;
+  [Op.NbAccept]: void;
+  /** The bytes read; none at the end of the stream. */
+  [Op.RecvBytes]: Uint8Array;
+  [Op.NbRecvBytes]: Uint8Array;
+  /** The bytes taken (all of them). */
+  [Op.SendBytes]: number;
+  [Op.NbSendBytes]: number;
+  [Op.Shutdown]: void;
 }
 
 /** How a register frame carries one argument: a u32, a boolean (0 or 1), or a destination (two words). */
@@ -96,7 +115,8 @@ type ArgWords<O extends OpCode> = ReadonlyArray<readonly [Exclude<keyof Requests
  * cap. An op not listed has none. Besides these words a frame carries:
  * - a message (send, nbsend, call, reply, replyRecv) as label, caps and data;
  * - landing slots (recv, nbrecv, call, replyRecv);
- * - destroy's caps as its list of caps, write's bytes and print's text as its data.
+ * - destroy's caps as its list of caps, write's and sendBytes' bytes and print's text as its data.
+ * listen always goes tagged: its address is a string.
  * start and exit always go tagged: a start argument and an exit's fault are
  * structured values, not words.
  */
@@ -111,6 +131,10 @@ export const ARG_WORDS: { readonly [O in OpCode]?: ArgWords<O> } = {
   [Op.Read]: [['vaddr', 'u32'], ['n', 'u32']],
   [Op.View]: [['vaddr', 'u32'], ['n', 'u32']],
   [Op.Write]: [['vaddr', 'u32']],
+  [Op.Accept]: [['mem', 'u32'], ['dest', 'dest']],
+  [Op.NbAccept]: [['mem', 'u32'], ['dest', 'dest']],
+  [Op.RecvBytes]: [['n', 'u32']],
+  [Op.NbRecvBytes]: [['n', 'u32']],
 };
 
 /** A request as a tagged frame carries it: its op and its fields. */

@@ -7,13 +7,14 @@
 import { type BootInfo, MAX_MEMORY_PAGES, MIN_MEMORY_PAGES, ObjectType, PAGE_SIZE, physOf, Rights } from '../abi.ts';
 import { Kernel } from './kernel.ts';
 import { placeObject } from './memory.ts';
+import { NET_DEVICE } from './net.ts';
 import { NO_AREA } from './objects.ts';
 import { Slots } from './slots.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 
 export const INIT_RADIX = 16;
 /** Init's fixed slots. */
-export const InitSlot = { CSpace: 0, VSpace: 1, Task: 2, Console: 3, FirstMemory: 16 } as const;
+export const InitSlot = { CSpace: 0, VSpace: 1, Task: 2, Console: 3, Net: 4, FirstMemory: 16 } as const;
 export const CONSOLE_DEVICE = 0;
 export const ROOT_AREA = 0;
 
@@ -24,6 +25,8 @@ export interface CoreBootOptions {
   regions?: number[];
   argv?: string[];
   buffer?: SharedArrayBuffer;
+  /** Loopback addresses ('127.0.0.1:6380') the Net cap may listen on; none: no Net cap. */
+  net?: string[];
 }
 
 export interface BootedKernel {
@@ -59,6 +62,12 @@ export function bootKernel(options: CoreBootOptions): BootedKernel {
   core.slots.fill(slot(InitSlot.Task), ObjectType.Task, Rights.ALL, init, 0);
   core.slots.fill(slot(InitSlot.Console), ObjectType.Console, Rights.ALL, CONSOLE_DEVICE, 0);
   core.devices.refs[CONSOLE_DEVICE] = 1;
+  const net = options.net ?? [];
+  if (net.length > 0) {
+    core.slots.fill(slot(InitSlot.Net), ObjectType.Net, Rights.ALL, NET_DEVICE, 0);
+    core.devices.refs[NET_DEVICE] = 1;
+    kernel.net.grant(net);
+  }
   core.life.bind(ObjectType.CSpace, cspace, tcbWord(init, Tcb.CSpace));
   core.life.bind(ObjectType.VSpace, vspace, tcbWord(init, Tcb.VSpace));
   kernel.waits.admit(init);
@@ -76,6 +85,7 @@ export function bootKernel(options: CoreBootOptions): BootedKernel {
     vspace: InitSlot.VSpace,
     task: InitSlot.Task,
     console: InitSlot.Console,
+    ...(net.length > 0 ? { net: InitSlot.Net, netAddresses: [...net] } : {}),
     memory,
     free: { start: InitSlot.FirstMemory + regions.length, end: 1 << INIT_RADIX },
     pageSize: PAGE_SIZE,

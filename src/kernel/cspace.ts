@@ -11,7 +11,7 @@
 
 import { Errno, type Identity, MAX_RADIX, ObjectType, physOf, Rights } from '../abi.ts';
 import type { Core, Failure } from './state.ts';
-import { Slots } from './slots.ts';
+import { isDevice, Slots } from './slots.ts';
 import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
 
 /** The first page of the task's bound CSpace, or 0. */
@@ -98,7 +98,7 @@ export function describe(core: Core, s: number): Identity {
   const object = slots.object(s);
   // A Reply cap's badge word holds the generation of the call it answers: not a badge.
   const identity: Identity = { type, rights: slots.rights(s), badge: type === ObjectType.Reply ? 0 : slots.badge(s) };
-  if (type !== ObjectType.Console && type !== ObjectType.Reply) {
+  if (!isDevice(type) && type !== ObjectType.Reply) {
     identity.phys = physOf(object);
     identity.pages = core.objects.pages[object];
   }

@@ -62,7 +62,8 @@ export function findDeadlocks(core: Core, records: Map<number, TaskRecord>): Dea
   for (const [task, record] of records) {
     if (!core.objects.isLive(task, ObjectType.Task)) continue;
     const state = stateOf(task);
-    if (state === TaskState.Ready) {
+    // A task waiting for the world outside (Waiting.Net) is woken by it, not by a task.
+    if (state === TaskState.Ready || (state === TaskState.Blocked && record.waiting === Waiting.Net)) {
       able.add(task);
       work.push(task);
     } else if (state === TaskState.Blocked || state === TaskState.Suspended) {

@@ -12,7 +12,7 @@ import { Slots, isDevice } from './slots.ts';
 import { TaskState, Tcb, tcbWord } from './tcb.ts';
 import { Waiting } from './waits.ts';
 
-const MAX_TYPE = ObjectType.Console;
+const MAX_TYPE = ObjectType.Connection;
 
 function at(page: number): string {
   return `page ${page}`;
@@ -163,7 +163,7 @@ function checkSlotsAndRefs(core: Core, live: number[], out: string[]): void {
   }
   for (const [device, count] of deviceCaps) {
     if (core.devices.refs[device] !== count) {
-      out.push(`Console ${device}: stored refcount ${core.devices.refs[device]}, but ${count} caps name it`);
+      out.push(`${device === 0 ? 'Console' : 'Net'} ${device}: stored refcount ${core.devices.refs[device]}, but ${count} caps name it`);
     }
   }
 }
@@ -192,6 +192,8 @@ export interface QueueView {
   records: Map<number, { blockedOn: number; waiting: number; replyTo: number; replyGen: number; gen: number }>;
   endpointQueues: Map<number, { senders: Set<number>; receivers: Set<number> }>;
   notificationWaiters: Map<number, Set<number>>;
+  /** Tasks waiting on each Listener and Connection. */
+  deviceWaiters: Map<number, Set<number>>;
   awaitingAnswer: number;
 }
 
@@ -224,6 +226,13 @@ export function checkQueues(view: QueueView): string[] {
   for (const [object, waiting] of view.notificationWaiters) {
     if (!core.objects.isLive(object, ObjectType.Notification)) out.push(`waiters are kept for ${at(object)}, which is not a live Notification`);
     for (const t of waiting) queued(t, object, 'Notification');
+  }
+  for (const [object, waiting] of view.deviceWaiters) {
+    const kind = core.objects.kind[object];
+    if (core.objects.life[object] !== Life.Live || (kind !== ObjectType.Listener && kind !== ObjectType.Connection)) {
+      out.push(`waiters are kept for ${at(object)}, which is not a live Listener or Connection`);
+    }
+    for (const t of waiting) queued(t, object, typeName(kind));
   }
   const answerers = new Map<number, number>();
   for (const record of records.values()) if (record.replyTo !== 0) answerers.set(record.replyTo, (answerers.get(record.replyTo) ?? 0) + 1);

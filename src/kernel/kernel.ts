@@ -18,6 +18,7 @@ import { AWAITING_ANSWER, Replies } from './reply.ts';
 import { type DeadlockedTask, findDeadlocks } from './deadlock.ts';
 import { checkInvariants, checkQueues } from './invariants.ts';
 import * as memory from './memory.ts';
+import { NetDevice } from './net.ts';
 import { decodeNotification, Notifications } from './notification.ts';
 import { type Effect, type Fault, type SyscallResult, TaskWaits } from './waits.ts';
 import * as task from './task-object.ts';
@@ -46,6 +47,7 @@ export class Kernel {
   readonly waits: TaskWaits;
   readonly endpoints: Endpoints;
   readonly notifications: Notifications;
+  readonly net: NetDevice;
   private readonly replies: Replies;
   private readonly ctx: task.TaskContext;
   /** System calls decided, by operation code. */
@@ -59,8 +61,11 @@ export class Kernel {
     this.replies = new Replies(this.core, this.waits);
     this.endpoints = new Endpoints(this.core, this.waits, this.replies);
     this.notifications = new Notifications(this.core, this.waits);
+    this.net = new NetDevice(this.core, this.waits);
     const unqueue = (t: number, object: number) => {
-      if (this.core.objects.kind[object] === ObjectType.Notification) this.notifications.unqueue(t, object);
+      const kind = this.core.objects.kind[object];
+      if (kind === ObjectType.Notification) this.notifications.unqueue(t, object);
+      else if (kind === ObjectType.Listener || kind === ObjectType.Connection) this.net.unqueue(t, object);
       else this.endpoints.unqueue(t, object);
     };
     this.ctx = { core: this.core, waits: this.waits, eps: this.endpoints, replies: this.replies, unqueue };
@@ -73,6 +78,8 @@ export class Kernel {
     life.teardown[ObjectType.Notification] = (object) => this.notifications.teardown(object);
     life.teardown[ObjectType.VSpace] = (object) => vspace.teardownTable(this.core, object);
     life.teardown[ObjectType.PageTable] = (object) => vspace.teardownTable(this.core, object);
+    life.teardown[ObjectType.Listener] = (object) => this.net.teardown(object);
+    life.teardown[ObjectType.Connection] = (object) => this.net.connections.teardown(object);
   }
 
   /** Every violated invariant of docs/semantics.md §13, in words (empty when all hold). */
@@ -84,6 +91,7 @@ export class Kernel {
         records: this.waits.records,
         endpointQueues: this.endpoints.queues,
         notificationWaiters: this.notifications.waiters,
+        deviceWaiters: this.net.waiters(),
         awaitingAnswer: AWAITING_ANSWER,
       }),
     ];
@@ -271,6 +279,15 @@ export class Kernel {
         const range = vspace.contiguous(pieces);
         return typeof range === 'number' ? fail(range) : { errno: 0, value: range };
       }
+      case Op.Listen:
+      case Op.Accept:
+      case Op.NbAccept:
+      case Op.RecvBytes:
+      case Op.NbRecvBytes:
+      case Op.SendBytes:
+      case Op.NbSendBytes:
+      case Op.Shutdown:
+        return this.net.decide(caller, req);
       default:
         return this.unsupported(caller, req);
     }

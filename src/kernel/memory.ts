@@ -75,13 +75,13 @@ export function decodeAlloc(core: Core, task: number, req: AllocArgs): AllocPlan
 export function performAlloc(core: Core, plan: AllocPlan): void {
   const { area, type, size, pages, starts } = plan;
   for (let k = 0; k < starts.length; k++) {
-    create(core, area, starts[k], type, pages, size);
+    createObject(core, area, starts[k], type, pages, size);
     core.slots.fill(plan.slots[k], type, Rights.ALL, starts[k], 0);
   }
 }
 
 /** Makes one zeroed object at `page` of `area` (a Memory child gets its metadata). */
-function create(core: Core, area: number, page: number, type: number, pages: number, size: number): void {
+export function createObject(core: Core, area: number, page: number, type: number, pages: number, size: number): void {
   core.areas.take(area, page, pages);
   core.objects.enter(page, type, pages, size, area);
   if (type === ObjectType.Memory) core.areas.init(page, size, area);
@@ -96,7 +96,7 @@ export function placeObject(core: Core, area: number, type: number, size?: numbe
   const pages = objectPages(type, size);
   const starts = core.areas.plan(area, pages, 1);
   if (starts === null) throw new RangeError(`no room for a ${pages}-page object in the area at page ${area}`);
-  create(core, area, starts[0], type, pages, size ?? 0);
+  createObject(core, area, starts[0], type, pages, size ?? 0);
   return starts[0];
 }
 

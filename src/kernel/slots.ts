@@ -25,7 +25,7 @@ assert(SLOT_BYTES % 4 === 0 && WORDS_PER_SLOT >= 4, `a slot record of ${SLOT_BYT
 
 /** Objects that occupy no pages and are named by a small device number. */
 export function isDevice(type: number): boolean {
-  return type === ObjectType.Console;
+  return type === ObjectType.Console || type === ObjectType.Net;
 }
 
 export class Devices {

@@ -6,7 +6,7 @@ import { errnoName, ObjectType, Op, opName, PAGE_SIZE, physOf, typeName } from '
 import { AWAITING_ANSWER } from './reply.ts';
 import type { Kernel } from './kernel.ts';
 import { Life, NO_AREA } from './objects.ts';
-import { Slots } from './slots.ts';
+import { isDevice, Slots } from './slots.ts';
 import { TASK_STATE_NAMES, Tcb, tcbWord } from './tcb.ts';
 import { Waiting } from './waits.ts';
 
@@ -105,7 +105,7 @@ export function takeSnapshot(kernel: Kernel, { check = true } = {}): Snapshot {
           type: typeName(t),
           rights: slots.rights(s),
           badge: slots.badge(s),
-          object: t === ObjectType.Console || t === ObjectType.Reply ? named : physOf(named),
+          object: isDevice(t) || t === ObjectType.Reply ? named : physOf(named),
         });
       }
     } else if (type === ObjectType.Task) {

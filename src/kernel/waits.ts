@@ -40,6 +40,8 @@ export const Waiting = {
   Notification: 5,
   /** Ended: its exit message is queued on its fault Endpoint as a sender. */
   ExitMessage: 6,
+  /** Waiting on a Listener or Connection for the world outside: a client, its bytes, room to send. */
+  Net: 7,
 } as const;
 export type WaitingKind = (typeof Waiting)[keyof typeof Waiting];
 

@@ -311,4 +311,44 @@ export class Sys {
   async print(console: CAddr, text: string): Promise<void> {
     await this.fields(Op.Print, console, { cap: console, text });
   }
+
+  /** Listens on `addr`, one of the addresses the Net cap grants: a Listener in `dest`, from `mem`. Answers the port bound. */
+  listen(net: CAddr, addr: string, mem: CAddr, dest: Dest): Promise<number> {
+    return this.request(Op.Listen, { cap: net, addr, mem, dest });
+  }
+
+  /** Waits for the next client of a Listener: a Connection in `dest`, from `mem`. */
+  async accept(listener: CAddr, mem: CAddr, dest: Dest): Promise<void> {
+    await this.fields(Op.Accept, listener, { cap: listener, mem, dest });
+  }
+
+  /** accept, or EAGAIN when no client waits. */
+  async nbaccept(listener: CAddr, mem: CAddr, dest: Dest): Promise<void> {
+    await this.fields(Op.NbAccept, listener, { cap: listener, mem, dest });
+  }
+
+  /** Up to `n` bytes (1 to 16 KiB) from a Connection, waiting for some; none at the end of the stream. */
+  recvBytes(conn: CAddr, n: number): Promise<Uint8Array> {
+    return this.fields(Op.RecvBytes, conn, { cap: conn, n });
+  }
+
+  /** recvBytes, or EAGAIN when none have arrived. */
+  nbrecvBytes(conn: CAddr, n: number): Promise<Uint8Array> {
+    return this.fields(Op.NbRecvBytes, conn, { cap: conn, n });
+  }
+
+  /** Sends all of `bytes` (at most 16 KiB, or a string as UTF-8), waiting while the send window is full. Answers their count. */
+  sendBytes(conn: CAddr, bytes: Uint8Array | string): Promise<number> {
+    return this.fields(Op.SendBytes, conn, { cap: conn, bytes: typeof bytes === 'string' ? encoder.encode(bytes) : bytes });
+  }
+
+  /** sendBytes, or EAGAIN when the send window is full. */
+  nbsendBytes(conn: CAddr, bytes: Uint8Array | string): Promise<number> {
+    return this.fields(Op.NbSendBytes, conn, { cap: conn, bytes: typeof bytes === 'string' ? encoder.encode(bytes) : bytes });
+  }
+
+  /** Ends the Connection's sending side (the peer reads the end of the stream); receiving goes on. */
+  async shutdown(conn: CAddr): Promise<void> {
+    await this.fields(Op.Shutdown, conn, { cap: conn });
+  }
 }

@@ -41,12 +41,25 @@ describe('caduceus run', () => {
     [['run', 'test/fixtures/exit-code.ts', '--timeout', 'soon'], /--timeout takes a duration such as 30s/],
     [['run', 'test/fixtures/exit-code.ts', '--snapshot', '/nonexistent/x.json'], /^caduceus run: --snapshot cannot write \/nonexistent\/x.json: the folder \/nonexistent does not exist\n$/],
     [['run', 'test/fixtures/exit-code.ts', '--trace', 'test'], /^caduceus run: --trace cannot write test: it is a folder\n$/],
+    [['run', 'test/fixtures/exit-code.ts', '--net', '10.1.2.3:6380'], /'net' takes only loopback addresses, HOST:PORT with HOST in 127\.0\.0\.0\/8 or \[::1\] and PORT from 0 to 65535; got '10\.1\.2\.3:6380'/],
+    [['run', 'test/fixtures/exit-code.ts', '--net'], /--net/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j is refused with a readable message', async (args, message) => {
     const r = await caduceus(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe(''); // refused before init could run
+  });
+});
+
+describe('caduceus run --net', () => {
+  it('grants init a Net cap for each address given, and none without', async () => {
+    const granted = await caduceus('run', 'test/fixtures/net-slot.ts', '--threads', '1', '--net', '127.0.0.1:0', '--net', '[::1]:0');
+    expect(granted.code).toBe(0);
+    const without = await caduceus('run', 'test/fixtures/net-slot.ts', '--threads', '1');
+    expect(without.code).toBe(0);
+    expect(granted.stdout).toBe('slot 4: Net, granted 127.0.0.1:0 [::1]:0\n');
+    expect(without.stdout).toBe('slot 4: Null, granted nothing\n');
   });
 });
 

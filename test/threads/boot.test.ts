@@ -30,6 +30,13 @@ describe('boot options', () => {
     ['bad argv', { init, argv: [1] }, /'argv' must be an array of strings/],
     ['bad console', { init, console: 'stdout' }, /'console' must be a function/],
     ['unknown option', { init, memroy: 1 }, /unknown option 'memroy'/],
+    ['net not an array', { init, net: '127.0.0.1:6380' }, /'net' must be an array of loopback addresses/],
+    ['net not loopback', { init, net: ['10.0.0.1:6380'] }, /'net' takes only loopback addresses.*got '10\.0\.0\.1:6380'/],
+    ['net without a port', { init, net: ['127.0.0.1'] }, /'net' takes only loopback addresses/],
+    ['net port past 65535', { init, net: ['127.0.0.1:70000'] }, /'net' takes only loopback addresses/],
+    ['net octet past 255', { init, net: ['127.0.0.300:1'] }, /'net' takes only loopback addresses/],
+    ['net twice', { init, net: ['[::1]:7', '[::1]:7'] }, /'net' names '\[::1\]:7' twice/],
+    ['net with schedule', { init, net: ['127.0.0.1:0'], schedule: { seed: 1 } }, /'net' and 'schedule' do not go together/],
   ])('%s', async (_name, options, message) => {
     const error = await boot(options as never).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(BootError);

@@ -40,6 +40,9 @@ export const TYPE_COLORS: Record<string, string> = {
   PageTable: '#7e6bb0',
   Console: '#444c56',
   Reply: '#b03a6b',
+  Net: '#444c56',
+  Listener: '#1f8a8a',
+  Connection: '#23a3a3',
 };
 
 const SHAPES: Record<string, string> = {
@@ -53,6 +56,9 @@ const SHAPES: Record<string, string> = {
   PageTable: 'octagon',
   Console: 'ellipse',
   Reply: 'ellipse',
+  Net: 'ellipse',
+  Listener: 'diamond',
+  Connection: 'round-rectangle',
 };
 
 const STYLE: cytoscape.StylesheetJson = [

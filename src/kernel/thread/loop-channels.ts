@@ -64,6 +64,22 @@ export class LoopChannels {
     }
   }
 
+  private publishing = false;
+
+  /**
+   * Publishes once the event loop has run every event ready now
+   * (setImmediate follows the poll phase): the answers that many sockets'
+   * events decided cost one wake-up per thread, not one per event.
+   */
+  publishSoon(): void {
+    if (this.publishing) return;
+    this.publishing = true;
+    setImmediate(() => {
+      this.publishing = false;
+      this.publish();
+    });
+  }
+
   /** True while answers wait for room in a thread's full response ring. */
   get waiting(): boolean {
     return this.touched.size > 0;

@@ -248,6 +248,12 @@ export class KernelLoop implements Stepper {
     this.channels.answer(channel, tid, seq, status, value);
   }
 
+  /** Carries out what a socket's event made the core decide, and publishes it (LoopChannels.publishSoon). */
+  outside(): void {
+    this.applyEffects();
+    this.channels.publishSoon();
+  }
+
   /** Carries out what the core's decisions imply. */
   applyEffects(): void {
     for (let effects = this.kernel.takeEffects(); effects.length > 0; effects = this.kernel.takeEffects()) {
