@@ -140,7 +140,8 @@ describe('caduceus replay --inspect', () => {
     expect(ended.ended?.fault?.name).toBe('Deadlock');
     expect(ended.live?.warnings.some((w) => w.kind === 'failed')).toBe(true);
     await poll('the end said', async () => r.stderr(), (text) => text.includes('the run is over; the inspector shows its end until Ctrl-C'));
-    expect(r.stdout()).toMatch(/reproduced: the same \d+ steps, results and verdict/);
+    // stdout is a pipe of its own: what was written to it before that line may still be on its way.
+    await poll('the verdict printed', async () => r.stdout(), (text) => /reproduced: the same \d+ steps, results and verdict/.test(text));
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(0);
   });
