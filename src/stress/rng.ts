@@ -68,9 +68,10 @@ export interface GroupResult {
 
 /**
  * The last slot of a group's CSpace the workload uses for `tasks` workers:
- * two Endpoints and a Notification for each HUB workers, then each worker's Task,
- * CSpace, Memory, Notification and fault cap, and a server's inbox and its
- * Memory too. It stays below SIGNALLERS up to 10,815 workers.
+ * two Endpoints and a Notification for each HUB workers, then each
+ * worker's Task, CSpace, Memory, Notification and fault cap, and a server's
+ * inbox and its Memory too. It stays below SIGNALLERS up to about 10,800
+ * workers.
  */
 export function groupSlotsFor(tasks: number, firstFree: number): number {
   const servers = Math.max(1, Math.floor(tasks / 2));

@@ -4,9 +4,9 @@
 // Every call carries a sequence number per (client, server) pair; a server
 // checks that each client's numbers arrive in order, with no gap or repeat.
 // Each says it is ready first; a client starts once init opens the gate
-// (see group.ts). With a budget it
-// stops after that many answered calls; with seconds, that long after the
-// gate opened; either way also when init signals it to stop.
+// (see group.ts). With a budget it stops after that many answered calls;
+// with seconds, that long after it passed the gate; either way also when
+// init signals it to stop.
 import { KernelError, ObjectType as T, task } from '../task.ts';
 import { Control, Label, rng, Slot } from './rng.ts';
 
@@ -90,11 +90,10 @@ export default task(async (sys, arg: Arg) => {
     await sys.wait(Slot.Gate);
     // Open it again, for a client that comes to it after the signal.
     await sys.signal(Slot.Gate);
-    // Wall-clock time, since init and its clients may run on different threads.
-    const until = arg.seconds === undefined ? Infinity : Date.now() + arg.seconds * 1000;
+    const until = arg.seconds === undefined ? Infinity : performance.now() + arg.seconds * 1000;
     const alive = Array.from({ length: arg.servers }, (_, i) => i);
     const sent: Record<number, number> = {};
-    while (alive.length > 0 && (arg.budget === undefined || ops < arg.budget) && Date.now() < until && !(await control())) {
+    while (alive.length > 0 && (arg.budget === undefined || ops < arg.budget) && performance.now() < until && !(await control())) {
       const at = Math.floor(random() * alive.length);
       const server = alive[at];
       const seq = (sent[server] ?? 0) + 1;
