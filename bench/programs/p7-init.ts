@@ -2,14 +2,34 @@
 // CSpace and an Endpoint each: a CSpace may be bound by at most 256 tasks),
 // each blocked in recv, parking their Task caps in radix-16 CSpaces; then
 // releases them all and tears everything down until every page is back.
-// argv: tasks. Returns the time of each thousand starts, the RSS and free
-// pages before and with every task live, and the teardown time.
+// argv: tasks. Returns the time of each thousand starts, the RSS, this
+// thread's JavaScript heap and the free pages before and with every task
+// live, and the teardown time. Before the starts and with every task live
+// it prints a line on the Console and waits HOLD_MS, for the bench to
+// measure the kernel thread meanwhile (bench/p7.ts). Run on one pooled
+// thread, every child shares this thread, whose heap is then theirs too.
 import { ObjectType as T, task, type BootInfo } from '../../src/task.ts';
 import { sibling } from './sibling.ts';
 
 const GROUP = 250;
 const STORE_RADIX = 16;
 const LAST = 30_000;
+/** How long init holds still while the bench measures the kernel thread. */
+export const HOLD_MS = 1500;
+/** The Console lines of the two moments the bench measures. */
+export const MARKS = { before: 'p7: before', live: 'p7: live' } as const;
+
+/** This thread's JavaScript heap in use, after a full collection where V8's gc is exposed. */
+function heapUsed(): number {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect) {
+    collect();
+    collect();
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+const hold = () => new Promise((resolve) => setTimeout(resolve, HOLD_MS));
 
 export default task(async (sys, boot: BootInfo) => {
   const tasks = Number(boot.argv[0] ?? 100_000);
@@ -23,8 +43,11 @@ export default task(async (sys, boot: BootInfo) => {
     stores.push(100 + s);
     await sys.alloc(mem, T.CSpace, 100 + s, { size: STORE_RADIX });
   }
-  const rssBefore = process.memoryUsage().rss;
   const freeBefore = await sys.freePages(mem);
+  const heapBefore = heapUsed();
+  const rssBefore = process.memoryUsage().rss;
+  await sys.print(boot.console, MARKS.before);
+  await hold();
   const thousandMs: number[] = [];
   let mark = performance.now();
   const t0 = mark;
@@ -59,7 +82,10 @@ export default task(async (sys, boot: BootInfo) => {
   while ((await sys.identify(LAST)).state !== 'blocked') await new Promise((resolve) => setTimeout(resolve, 5));
   const liveMs = performance.now() - t0;
   const freeLive = await sys.freePages(mem);
+  const heapLive = heapUsed();
   const rssLive = process.memoryUsage().rss;
+  await sys.print(boot.console, MARKS.live);
+  await hold();
   const t1 = performance.now();
   for (const group of groups) for (let i = 0; i < group.size; i++) await sys.send(group.endpoint, {});
   const releaseMs = performance.now() - t1;
@@ -67,5 +93,5 @@ export default task(async (sys, boot: BootInfo) => {
   for (const group of groups) await sys.destroy(group.cspace, group.endpoint);
   const teardownMs = performance.now() - t1;
   const atEnd = await sys.freePages(mem);
-  return { tasks, thousandMs, startMs, liveMs, releaseMs, teardownMs, rssBefore, rssLive, taskPages: freeBefore - freeLive, atBoot, atEnd };
+  return { tasks, thousandMs, startMs, liveMs, releaseMs, teardownMs, rssBefore, rssLive, heapBefore, heapLive, taskPages: freeBefore - freeLive, atBoot, atEnd };
 });

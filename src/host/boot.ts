@@ -36,8 +36,11 @@ export interface ExitStatus {
 }
 
 export interface SystemStats extends KernelStats {
-  /** JavaScript heap in use, in bytes: the kernel thread's. */
-  heap: { kernel: number };
+  /**
+   * JavaScript heap in use, in bytes: the kernel thread's; `collected`
+   * when a full garbage collection ran first (`stats({ gc: true })`).
+   */
+  heap: { kernel: number; collected: boolean };
   /** The Net device: its live objects, connections waiting to be accepted, and the host's open servers and sockets. */
   net: { listeners: number; connections: number; pending: number; servers: number; sockets: number };
   loop: { passes: number; parks: number; frames: number; killed: number; woken: number; tasks: number };
@@ -52,7 +55,13 @@ export interface SystemStats extends KernelStats {
 export interface System {
   /** Resolves when init ends. */
   readonly exited: Promise<ExitStatus>;
-  stats(): Promise<SystemStats>;
+  /**
+   * `gc: true` runs a full garbage collection on the kernel thread first,
+   * when V8's gc is exposed to the process (`node --expose-gc`, or
+   * `v8.setFlagsFromString('--expose-gc')` before boot), so that
+   * `heap.kernel` counts live objects only.
+   */
+  stats(options?: { gc?: boolean }): Promise<SystemStats>;
   check(): Promise<{ ok: boolean; violations: string[] }>;
   snapshot(): Promise<Snapshot>;
   /**
@@ -64,6 +73,15 @@ export interface System {
   readonly inspectUrl: string | undefined;
   /** Stops every thread and closes the inspector; idempotent. */
   shutdown(): Promise<void>;
+}
+
+/** stats()'s `gc` option, or the error its options make. */
+function statsGc(options: unknown): boolean | TypeError {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null) return new TypeError(`stats() takes an options object, got ${options === null ? 'null' : typeof options}`);
+  const { gc } = options as { gc?: unknown };
+  if (gc !== undefined && typeof gc !== 'boolean') return new TypeError(`stats(): 'gc' must be true or false, got ${typeof gc}`);
+  return gc === true;
 }
 
 /** The kernel thread's entry module. */
@@ -179,7 +197,11 @@ export async function bootSystem(thread: KernelThread, options: BootOptions, con
   }
   return {
     exited,
-    stats: () => ask('stats()', () => thread.control.stats() as Promise<SystemStats>),
+    stats: (options?: { gc?: boolean }) => {
+      const gc = statsGc(options);
+      if (gc instanceof Error) return Promise.reject(gc);
+      return ask('stats()', () => thread.control.stats(gc) as Promise<SystemStats>);
+    },
     check: () => ask('check()', () => thread.control.check()),
     snapshot: () => ask('snapshot()', () => thread.control.snapshot()),
     deadlocks: () => ask('deadlocks()', () => thread.control.deadlocks()),

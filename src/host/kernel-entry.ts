@@ -154,9 +154,13 @@ const control = {
     return ended;
   },
 
-  stats() {
+  /** `gc`: collect garbage first, where V8's gc is exposed. */
+  stats(gc = false) {
     if (!loop) throw new Error('not booted');
-    return { ...kernelStats(loop.kernel), net: { ...loop.kernel.net.counts(), ...(sockets?.open() ?? { servers: 0, sockets: 0 }) }, heap: { kernel: process.memoryUsage().heapUsed }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
+    const collect = (globalThis as { gc?: () => void }).gc;
+    const collected = gc && typeof collect === 'function';
+    if (collected) collect();
+    return { ...kernelStats(loop.kernel), net: { ...loop.kernel.net.counts(), ...(sockets?.open() ?? { servers: 0, sockets: 0 }) }, heap: { kernel: process.memoryUsage().heapUsed, collected }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
   },
 
   /**

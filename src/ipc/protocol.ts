@@ -67,6 +67,8 @@ export interface PoolThreadData extends TaskThreadData {
   channels: SharedArrayBuffer[];
   /** The placement words of pooled jobs (Int32), one per job live, indexed by TaskJob.placement. */
   placements: SharedArrayBuffer;
+  /** The BroadcastChannel on which the thread reports the tids of runs that have ended. */
+  endingsChannel: string;
 }
 
 /** workerData of a dedicated task thread. */

@@ -21,7 +21,7 @@ let ended = false;
 process.on('exit', (code) => {
   if (!ended) channel.recordExit(data.job.tid, code);
 });
-await runJob(new ThreadRuntime(channel, new KernelBell(data.bell)), data.job, true);
+await new Promise<unknown>((resolve) => runJob(new ThreadRuntime(channel, new KernelBell(data.bell)), data.job, resolve, true));
 ended = true;
 
 export default undefined;

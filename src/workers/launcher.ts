@@ -1,6 +1,7 @@
 // Starts task programs on threads: a piscina pool for pooled tasks (many per
-// thread: each job is one task, and piscina runs any number at once on a
-// thread) and a Worker per dedicated task. Piscina runs with atomics
+// thread: each job begins one task, and is over once it has begun, so that
+// piscina holds nothing for a live task; the run's end is reported on an
+// endings channel, endings.ts) and a Worker per dedicated task. Piscina runs with atomics
 // 'disabled': its default 'sync' mode freezes an idle worker's event loop,
 // which would stall every task parked on that thread.
 //
@@ -11,14 +12,16 @@
 // again. (A busy thread on a loaded machine may take longer to answer, but
 // it goes on calling.) Each pooled job has a
 // placement word the thread that takes it writes its id into, so the
-// launcher knows which thread runs which task; a job no thread took yet is
-// placed again instead of being lost with a dead thread.
+// launcher knows which thread runs which task, and which tasks a thread
+// that dies takes with it; a job no thread took yet is placed again instead
+// of being lost with a dead thread.
 
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { type BroadcastChannel, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
 import { Channel, KernelBell } from '../ipc/channel.ts';
+import { hearEndings } from './endings.ts';
 import { flushThreads } from './stdio.ts';
 import { BOOTSTRAP, threadEntry, threadExecArgv } from './threads.ts';
 
@@ -65,12 +68,17 @@ function faultOf(error: unknown, fallback: string): Fault {
 }
 
 interface PooledJob {
-  job: TaskJob;
+  tid: number;
+  /** Until a thread has begun the task: it may have to be placed again. */
+  job: TaskJob | undefined;
   /** Its word in the placement table. */
   placement: number;
   ended: (fault?: Fault) => void;
   placements: number;
   killed: boolean;
+  /** The thread that runs it (0: not known yet), counted in `load`. */
+  thread: number;
+  settled: boolean;
 }
 
 export class ThreadLauncher implements Launcher {
@@ -85,11 +93,18 @@ export class ThreadLauncher implements Launcher {
   private readonly known = new Set<number>();
   /** What the tasks of a dead thread are told, by thread id. */
   private readonly reasons = new Map<number, Fault>();
+  /** The error a pooled thread died of, by thread id. */
+  private readonly failures = new Map<number, Fault>();
+  /** Live tasks begun on each pooled thread, by id (piscina counts only the jobs not yet begun). */
+  private readonly load = new Map<number, number>();
   /** Pooled threads replaced so far. */
   replaced = 0;
   private closed = false;
   /** The BroadcastChannel on which this system's task threads are asked to flush. */
   private readonly flushChannel = `caduceus:flush:${randomUUID()}`;
+  /** The BroadcastChannel on which pooled threads report the runs that ended. */
+  private readonly endingsChannel = `caduceus:endings:${randomUUID()}`;
+  private readonly endings: BroadcastChannel;
 
   /** The doorbell, whose count of jobs in flight the launcher keeps with the pooled threads. */
   private readonly bell: KernelBell;
@@ -103,12 +118,17 @@ export class ThreadLauncher implements Launcher {
   constructor(private readonly options: LauncherOptions) {
     this.bell = new KernelBell(options.bell);
     this.channels = options.channels.map((buffer, i) => new Channel(buffer, i));
+    this.endings = hearEndings(this.endingsChannel, (tid) => {
+      const pooled = this.pooled.get(tid);
+      if (pooled) this.settle(pooled);
+    });
     const workerData: PoolThreadData = {
       entry: threadEntry('pool-thread'),
       channels: options.channels,
       placements: this.placements.buffer as SharedArrayBuffer,
       bell: options.bell,
       flushChannel: this.flushChannel,
+      endingsChannel: this.endingsChannel,
     };
     this.pool = new Piscina({
       filename: BOOTSTRAP.href,
@@ -132,9 +152,14 @@ export class ThreadLauncher implements Launcher {
     let best: PiscinaWorker | null = null;
     for (const worker of workers) {
       if (worker.terminating || worker.destroyed || this.stuck.has(worker.id)) continue;
-      if (best === null || worker.currentUsage < best.currentUsage) best = worker;
+      if (best === null || this.usage(worker) < this.usage(best)) best = worker;
     }
     return best;
+  }
+
+  /** A pooled thread's tasks: the jobs piscina has given it, and the tasks it has begun. */
+  private usage(worker: PiscinaWorker): number {
+    return worker.currentUsage + (this.load.get(worker.id) ?? 0);
   }
 
   /** Learns the ids of new pooled threads while they are alive, to tell the kernel when one goes. */
@@ -143,11 +168,13 @@ export class ThreadLauncher implements Launcher {
       const id = worker.threadId;
       if (id < 0 || this.known.has(id)) continue;
       this.known.add(id);
+      worker.on('error', (error) => this.failures.set(id, faultOf(error, 'the pooled thread failed')));
       worker.once('exit', () => {
         this.known.delete(id);
         this.stuck.delete(id);
         const reason = this.options.threadGone(id);
         if (reason && !this.reasons.has(id)) this.reasons.set(id, reason);
+        this.threadDied(id);
       });
     }
   }
@@ -157,7 +184,7 @@ export class ThreadLauncher implements Launcher {
     if (job.thread === 'pool') {
       const placement = this.freePlacements.pop() ?? this.nextPlacement++;
       job.placement = placement;
-      const pooled: PooledJob = { job, placement, ended, placements: 0, killed: false };
+      const pooled: PooledJob = { tid: job.tid, job, placement, ended, placements: 0, killed: false, thread: 0, settled: false };
       this.pooled.set(job.tid, pooled);
       this.place(pooled);
       return;
@@ -184,8 +211,10 @@ export class ThreadLauncher implements Launcher {
     pooled.placements++;
     this.bell.jobsPosted(1);
     this.pool.run(pooled.job).then(
-      () => this.settle(pooled),
+      () => this.begun(pooled),
       (error: unknown) => {
+        // Settled already: its thread died (threadDied), or the run ended before piscina's answer came.
+        if (pooled.settled) return;
         const thread = Atomics.load(this.placements, pooled.placement);
         // No thread received it, so none counted it off.
         if (thread === 0) this.bell.jobsPosted(-1);
@@ -199,8 +228,35 @@ export class ThreadLauncher implements Launcher {
     );
   }
 
+  /** Its job is over: a thread has begun the task (whose end comes on the endings channel), or it was cancelled. */
+  private begun(pooled: PooledJob): void {
+    if (pooled.settled) return;
+    const thread = Atomics.load(this.placements, pooled.placement);
+    if (thread === CANCELLED || thread === 0) {
+      this.settle(pooled);
+      return;
+    }
+    pooled.job = undefined;
+    pooled.thread = thread;
+    this.load.set(thread, (this.load.get(thread) ?? 0) + 1);
+  }
+
+  /** Pooled thread `id` has exited: its tasks end with it, saying why. */
+  private threadDied(id: number): void {
+    const fault = this.reasons.get(id) ?? this.failures.get(id) ?? { name: 'Error', message: 'the pooled thread died' };
+    for (const pooled of [...this.pooled.values()]) if (Atomics.load(this.placements, pooled.placement) === id) this.settle(pooled, fault);
+    this.load.delete(id);
+    this.failures.delete(id);
+  }
+
   private settle(pooled: PooledJob, fault?: Fault): void {
-    this.pooled.delete(pooled.job.tid);
+    pooled.settled = true;
+    if (pooled.thread > 0) {
+      const left = (this.load.get(pooled.thread) ?? 1) - 1;
+      if (left > 0) this.load.set(pooled.thread, left);
+      else this.load.delete(pooled.thread);
+    }
+    this.pooled.delete(pooled.tid);
     // No thread reads the word of a job that has settled: it is free for the next.
     Atomics.store(this.placements, pooled.placement, 0);
     this.freePlacements.push(pooled.placement);
@@ -265,6 +321,7 @@ export class ThreadLauncher implements Launcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.endings.close();
     const threads = [...this.pool.threads, ...this.dedicated.values()];
     await flushThreads(this.flushChannel, threads, FLUSH_MS.close);
     await Promise.all([this.pool.destroy(), ...[...this.dedicated.values()].map((w) => w.terminate())]);

@@ -142,50 +142,65 @@ function exitRequest(outcome: Outcome, init: boolean): Record<string, unknown> {
 }
 
 /**
- * Runs a job to its end; resolves once the kernel knows how the task ended.
- * `alone`: the task has the thread to itself (a dedicated thread).
+ * Runs a job to its end, then calls `ended` with its tid, once the kernel
+ * knows how the task ended. `alone`: the task has the thread to itself (a
+ * dedicated thread).
  */
-export function runJob(runtime: ThreadRuntime, job: TaskJob, alone = false): Promise<void> {
-  return new TaskRun(runtime, job).run(alone);
+export function runJob(runtime: ThreadRuntime, job: TaskJob, ended: (tid: number) => void, alone = false): void {
+  new TaskRun(runtime, job, ended).run(job, alone);
+}
+
+/** The program URL of the last job, so that the tasks of one program share one string, not a copy each. */
+let lastProgram = '';
+
+function sharedProgram(url: string): string {
+  if (url !== lastProgram) lastProgram = url;
+  return lastProgram;
 }
 
 /**
  * One task's run on this thread. A pooled thread may hold 100,000 tasks
- * blocked in calls, so what each keeps while it waits is one object and
- * its promise of the end, not a chain of async frames and closures
- * (docs/threads.md, "Memory of a live task").
+ * blocked in calls, so what each keeps while it waits is this one object,
+ * not a chain of async frames, closures and promises (docs/threads.md,
+ * "Memory of a live task").
  */
 class TaskRun implements Owner {
   readonly tid: number;
+  readonly program: string;
+  private readonly init: boolean;
+  /** The argument's bytes, until the task has them. */
+  private arg: Uint8Array | undefined;
   private outcome: Outcome | null = null;
-  private done: () => void = noop;
 
   constructor(
     private readonly runtime: ThreadRuntime,
-    readonly job: TaskJob,
+    job: TaskJob,
+    private readonly ended: (tid: number) => void,
   ) {
     this.tid = job.tid;
+    this.program = sharedProgram(job.program);
+    this.init = job.init;
+    this.arg = job.arg;
   }
 
-  run(alone: boolean): Promise<void> {
-    const ended = new Promise<void>((resolve) => (this.done = resolve));
-    const sys = new Sys(this.runtime, this.tid, this.job.program, this.job.memory, this.job.seed);
+  /** The job itself is not kept: a live task holds only what it needs. */
+  run(job: TaskJob, alone: boolean): void {
+    const sys = new Sys(this.runtime, this.tid, this.program, job.memory, job.seed);
     sys.onExit = this;
     this.runtime.whenKilled(this.tid, this);
     if (alone) {
       soleTask = this;
       begin(this, sys);
     } else currentTask.run(this, begin, this, sys);
-    return ended;
   }
 
   /** Calls the task's function; its settling is the task's return or throw. */
   call(fn: TaskFunction, sys: Sys): void {
     let result: unknown;
     try {
-      const arg = this.job.arg ? deserialize(this.job.arg) : undefined;
+      const arg = this.arg ? deserialize(this.arg) : undefined;
       // Its bytes are not needed again, however long the task lives.
-      this.job.arg = undefined;
+      this.arg = undefined;
       result = fn(sys, arg);
     } catch (error) {
       this.fail(error);
@@ -224,28 +239,26 @@ class TaskRun implements Owner {
       if (outcome.kind !== 'killed' && !this.runtime.isKilled(this.tid)) {
         // What the task wrote must reach the host before its end can end the system.
         await flushStdio();
-        await this.runtime.call(this.tid, exitRequest(outcome, this.job.init));
+        await this.runtime.call(this.tid, exitRequest(outcome, this.init));
       }
     } catch {
       // killed while exiting: nothing more to tell
     } finally {
       this.runtime.forget(this.tid);
-      this.done();
+      this.ended(this.tid);
     }
   }
 }
 
 /** Starts a run's function, at once when its program is loaded (no closure or promise kept for that). */
 function begin(run: TaskRun, sys: Sys): void {
-  const fn = loaded.get(run.job.program);
+  const fn = loaded.get(run.program);
   if (fn) return run.call(fn, sys);
-  loadProgram(run.job.program).then(
+  loadProgram(run.program).then(
     (program) => run.call(program, sys),
     (error: unknown) => run.fail(error),
   );
 }
-
-function noop(): void {}
 
 /**
  * Errors that escape every await of a task (a throw in a timer callback, an
