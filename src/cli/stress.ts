@@ -1,17 +1,21 @@
 // `caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
-// [--threads N] [--dedicated N] [--group N] [--memory SIZE] [--controlled
-// [--strategy S] [--depth D]] [--inspect [HOST:PORT]]`: the built-in
+// [--threads N] [--dedicated N] [--group N] [--memory SIZE] [--warmup S]
+// [--controlled [--strategy S] [--depth D]] [--inspect [HOST:PORT]]`: the built-in
 // capability-handoff workload (src/stress), with a progress bar, invariant
 // checks while it runs and after, and a final report. Exit 1 on any
 // violation, lost or doubled message, or page not returned. With --ops and
 // --controlled the run is a function of its options, so the same command
-// gives the same report.
+// gives the same report. A run not controlled first warms its threads'
+// code with a short run of the same workload on the same threads (a
+// Machine), which the report leaves out: V8 compiles the hot paths of the
+// kernel and task threads within about a second, and a run on cold threads
+// spends that second at a third of its pace (docs/benchmarks.md).
 
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { writeFileSync } from 'node:fs';
 import { MAX_MEMORY_PAGES, PAGE_SIZE } from '../abi.ts';
-import { boot } from '../host/boot.ts';
+import { Machine } from '../host/machine.ts';
 import { DEFAULT_MEMORY, MAX_THREADS, sizeText } from '../host/options.ts';
 import type { Snapshot } from '../kernel/snapshot.ts';
 import type { StressResult } from '../stress/init.ts';
@@ -21,9 +25,11 @@ import { renderCurve, renderDeadlocks } from './render.ts';
 
 /** Workers on dedicated threads by default, at most: each is a thread to start and to schedule. */
 const DEDICATED = 8;
+/** Seconds of warm-up run by default before a run that is not controlled. */
+const WARMUP = 1;
 
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
-                       [--threads N] [--dedicated N] [--group N] [--memory SIZE]
+                       [--threads N] [--dedicated N] [--group N] [--memory SIZE] [--warmup S]
                        [--controlled [--strategy S] [--depth D]] [--trace FILE] [--snapshot FILE]
                        [--inspect [HOST:PORT]]
 
@@ -38,6 +44,9 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --group N      workers per group, 4 to ${MAX_GROUP.toLocaleString('en-US')}: more workers than that are split
                  among foreman tasks, a group each (default ${MAX_GROUP.toLocaleString('en-US')})
   --memory SIZE  physical memory (default: what the workers need, at least 64MiB)
+  --warmup S     first run the workload S seconds on the same threads, without faults, and
+                 leave it out of the report: the threads' code is then compiled when the
+                 run starts (default ${WARMUP}; 0: none; never with --controlled)
   --controlled   one task at a time in a seeded order (docs/explore.md); needs --ops.
                  The same command then gives the same report
   --strategy S   with --controlled: random (default) or pct
@@ -77,6 +86,7 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
       dedicated: { type: 'string' },
       group: { type: 'string' },
       memory: { type: 'string' },
+      warmup: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,6 +113,8 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   if (controlled && ops === 0) throw new UsageError('--controlled needs --ops N: a run that ends on the clock cannot repeat exactly');
   if (ops > 0 && values.seconds !== '5') throw new UsageError('--seconds and --ops are two ways to end the run: give one');
   if (!controlled && (values.strategy !== undefined || values.depth !== undefined)) throw new UsageError('--strategy and --depth go with --controlled');
+  if (controlled && values.warmup !== undefined) throw new UsageError('--warmup goes with runs that are not controlled: a controlled run goes one task at a time, at no pace to warm up for');
+  const warmup = controlled ? 0 : values.warmup === undefined ? WARMUP : parseCount(values.warmup, '--warmup', 0);
   const strategy = parseStrategy(values.strategy);
   const depth = values.depth === undefined ? undefined : parseCount(values.depth, '--depth');
   // Every option that shapes the run, so that the line repeats it.
@@ -115,130 +127,152 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
     values.dedicated !== undefined ? `--dedicated ${dedicated}` : '',
     values.group !== undefined ? `--group ${group}` : '',
     values.memory !== undefined ? `--memory ${values.memory}` : '',
+    values.warmup !== undefined ? `--warmup ${warmup}` : '',
     controlled ? `--controlled --strategy ${strategy}${depth !== undefined ? ` --depth ${depth}` : ''}` : '',
   ]
     .filter(Boolean)
     .join(' ');
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
-  let startedAt: number | null = null;
-  const bootAt = performance.now();
-  const system = await boot({
-    init,
-    argv: [String(tasks), String(seconds), String(seed), faults.join(','), String(ops), controlled ? 'controlled' : '', String(dedicated), String(group)],
-    memory,
-    threads,
-    trace: values.trace,
-    // Each group says when its workers are all started: the run is under way once the last has.
-    console: () => {
-      startedAt = performance.now();
-    },
-    schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
-    inspect: address ?? undefined,
-  });
-  if (address) process.stderr.write(inspectorLines('stress', system.inspectUrl, address.host));
-  // The bar counts seconds, or with --ops the clients' calls so far.
-  const total = ops > 0 ? ops : seconds;
-  const bar = new SingleBar({
-    format: `stress |{bar}| {value}/{total} ${ops > 0 ? 'calls' : 's'} | {calls} calls | {errors} errors | {checks} checks, {violations} violations`,
-    stream: process.stderr,
-    hideCursor: true,
-    // Not a terminal (a CI log): a plain line every second instead of a redrawn bar.
-    noTTYOutput: true,
-    notTTYSchedule: 1000,
-  });
-  bar.start(total, 0, { calls: 0, errors: 0, checks: 0, violations: 0 });
-  const t0 = performance.now();
-  let checks = 0;
-  const violations: string[] = [];
-  let done = false;
-  /** RSS of the whole process and the kernel thread's heap, every SAMPLE_MS. */
-  const rss: number[] = [];
-  const heap: number[] = [];
-  /** System calls so far, every 250 ms from when the workers are started. */
-  const pace: Array<{ t: number; calls: number }> = [];
-  let snapshot: Snapshot | null = null;
-  const watch = (async () => {
-    let lastCheck = 0;
-    let checkMs = 0;
-    let lastSample = t0;
-    while (!done) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      if (done) break;
-      const stats = await system.stats().catch(() => null);
-      if (stats && performance.now() - lastSample >= SAMPLE_MS) {
-        lastSample += SAMPLE_MS;
-        rss.push(process.memoryUsage().rss);
-        heap.push(stats.heap.kernel);
+  const argv = (s: number, f: string[], n: number) => [String(tasks), String(s), String(seed), f.join(','), String(n), controlled ? 'controlled' : '', String(dedicated), String(group)];
+  const machine = new Machine();
+  try {
+    if (warmup > 0) {
+      process.stderr.write(`stress: warming up for ${warmup} s (--warmup 0: none)\n`);
+      const warm = await machine.boot({ init, argv: argv(warmup, [], 0), memory, threads, console: () => {} });
+      const status = await warm.exited;
+      await warm.shutdown();
+      if (status.fault || !status.value) {
+        process.stderr.write(`stress: the warm-up run failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\nrepeat with: ${repeat} --warmup 0\n`);
+        return 1;
       }
-      // A controlled run checks itself every CHECK_EVERY steps, where the schedule says, not by the clock.
-      // Every second, or, when a check takes long (it walks every object),
-      // often enough that checking takes at most a tenth of the kernel's time.
-      if (!controlled && performance.now() - lastCheck > Math.max(1000, 9 * checkMs)) {
-        lastCheck = performance.now();
-        const result = await system.check().catch(() => null);
-        checkMs = performance.now() - lastCheck;
-        if (result) {
-          checks++;
-          violations.push(...result.violations);
-        }
-      }
-      const calls = stats ? Object.values(stats.calls).reduce((a, b) => a + b, 0) : 0;
-      const errors = stats ? Object.values(stats.errors).reduce((a, b) => a + b, 0) : 0;
-      const progress = ops > 0 ? (stats?.calls.Call ?? 0) : Math.floor((performance.now() - t0) / 1000);
-      bar.update(Math.min(total, progress), { calls, errors, checks, violations: violations.length });
-      if (startedAt !== null) pace.push({ t: performance.now() - startedAt, calls });
-      // Halfway, every worker is at work: the state worth looking at.
-      if (values.snapshot !== undefined && snapshot === null && progress >= total / 2) snapshot = await system.snapshot().catch(() => null);
     }
-  })();
-  const status = await system.exited;
-  done = true;
-  await watch;
-  if (status.schedule) checks += Math.floor(status.schedule.steps / CHECK_EVERY);
-  const final = await system.check();
-  checks++;
-  violations.push(...final.violations);
-  const stats = await system.stats();
-  bar.update(total, { checks, violations: violations.length });
-  bar.stop();
-  await system.shutdown();
-  if (values.trace !== undefined) process.stderr.write(`stress: trace written to ${values.trace}\n`);
-  if (values.snapshot !== undefined) {
-    if (snapshot) {
-      writeFileSync(values.snapshot, `${JSON.stringify(snapshot, null, 1)}\n`);
-      process.stderr.write(`stress: the state halfway through written to ${values.snapshot}\n`);
-    } else process.stderr.write(`stress: the run ended before its halfway snapshot: none written to ${values.snapshot}\n`);
+    return await run(machine);
+  } finally {
+    await machine.close();
   }
-  if (status.fault || !status.value) {
-    const deadlocked = status.deadlocked?.length ? `deadlocked:\n${renderDeadlocks(status.deadlocked)}` : '';
-    process.stderr.write(`stress: the workload failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\n${deadlocked}repeat with: ${repeat}\n`);
-    return 1;
+
+  /** The run itself, on the warmed threads. */
+  async function run(machine: Machine): Promise<number> {
+    let startedAt: number | null = null;
+    const bootAt = performance.now();
+    const system = await machine.boot({
+      init,
+      argv: argv(seconds, faults, ops),
+      memory,
+      threads,
+      trace: values.trace,
+      // Each group says when its workers are all started: the run is under way once the last has.
+      console: () => {
+        startedAt = performance.now();
+      },
+      schedule: controlled ? { seed, strategy, depth, checkEvery: CHECK_EVERY } : undefined,
+      inspect: address ?? undefined,
+    });
+    if (address) process.stderr.write(inspectorLines('stress', system.inspectUrl, address.host));
+    // The bar counts seconds, or with --ops the clients' calls so far.
+    const total = ops > 0 ? ops : seconds;
+    const bar = new SingleBar({
+      format: `stress |{bar}| {value}/{total} ${ops > 0 ? 'calls' : 's'} | {calls} calls | {errors} errors | {checks} checks, {violations} violations`,
+      stream: process.stderr,
+      hideCursor: true,
+      // Not a terminal (a CI log): a plain line every second instead of a redrawn bar.
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
+    });
+    bar.start(total, 0, { calls: 0, errors: 0, checks: 0, violations: 0 });
+    const t0 = performance.now();
+    let checks = 0;
+    const violations: string[] = [];
+    let done = false;
+    /** RSS of the whole process and the kernel thread's heap, every SAMPLE_MS. */
+    const rss: number[] = [];
+    const heap: number[] = [];
+    /** System calls so far, every 250 ms from when the workers are started. */
+    const pace: Array<{ t: number; calls: number }> = [];
+    let snapshot: Snapshot | null = null;
+    const watch = (async () => {
+      let lastCheck = 0;
+      let checkMs = 0;
+      let lastSample = t0;
+      while (!done) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        if (done) break;
+        const stats = await system.stats().catch(() => null);
+        if (stats && performance.now() - lastSample >= SAMPLE_MS) {
+          lastSample += SAMPLE_MS;
+          rss.push(process.memoryUsage().rss);
+          heap.push(stats.heap.kernel);
+        }
+        // A controlled run checks itself every CHECK_EVERY steps, where the schedule says, not by the clock.
+        // Every second, or, when a check takes long (it walks every object),
+        // often enough that checking takes at most a tenth of the kernel's time.
+        if (!controlled && performance.now() - lastCheck > Math.max(1000, 9 * checkMs)) {
+          lastCheck = performance.now();
+          const result = await system.check().catch(() => null);
+          checkMs = performance.now() - lastCheck;
+          if (result) {
+            checks++;
+            violations.push(...result.violations);
+          }
+        }
+        const calls = stats ? Object.values(stats.calls).reduce((a, b) => a + b, 0) : 0;
+        const errors = stats ? Object.values(stats.errors).reduce((a, b) => a + b, 0) : 0;
+        const progress = ops > 0 ? (stats?.calls.Call ?? 0) : Math.floor((performance.now() - t0) / 1000);
+        bar.update(Math.min(total, progress), { calls, errors, checks, violations: violations.length });
+        if (startedAt !== null) pace.push({ t: performance.now() - startedAt, calls });
+        // Halfway, every worker is at work: the state worth looking at.
+        if (values.snapshot !== undefined && snapshot === null && progress >= total / 2) snapshot = await system.snapshot().catch(() => null);
+      }
+    })();
+    const status = await system.exited;
+    done = true;
+    await watch;
+    if (status.schedule) checks += Math.floor(status.schedule.steps / CHECK_EVERY);
+    const final = await system.check();
+    checks++;
+    violations.push(...final.violations);
+    const stats = await system.stats();
+    bar.update(total, { checks, violations: violations.length });
+    bar.stop();
+    await system.shutdown();
+    if (values.trace !== undefined) process.stderr.write(`stress: trace written to ${values.trace}\n`);
+    if (values.snapshot !== undefined) {
+      if (snapshot) {
+        writeFileSync(values.snapshot, `${JSON.stringify(snapshot, null, 1)}\n`);
+        process.stderr.write(`stress: the state halfway through written to ${values.snapshot}\n`);
+      } else process.stderr.write(`stress: the run ended before its halfway snapshot: none written to ${values.snapshot}\n`);
+    }
+    if (status.fault || !status.value) {
+      const deadlocked = status.deadlocked?.length ? `deadlocked:\n${renderDeadlocks(status.deadlocked)}` : '';
+      process.stderr.write(`stress: the workload failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\n${deadlocked}repeat with: ${repeat}\n`);
+      return 1;
+    }
+    const r = status.value as StressResult;
+    const calls = Object.values(stats.calls).reduce((a, b) => a + b, 0);
+    const pagesBack = r.freeAtEnd === r.freeAtBoot;
+    const lines = [
+      `stress report (seed ${seed})`,
+      `  tasks: ${r.servers} servers, ${r.clients} clients${r.groups > 1 ? `, in ${r.groups} groups of a foreman each` : ''}; ${r.dedicated} on dedicated threads`,
+      `  operations: ${calls} system calls; ${r.ops} calls and receives by the workers`,
+      `  errors by code: ${list(stats.errors)}`,
+      `  faults injected: ${list(r.injected)}`,
+      `  task endings on the fault Endpoint: ${list(r.endings)}`,
+      `  unexpected faults: ${r.unexpectedCount}`,
+      ...r.unexpected.map((u) => `    ${u}`),
+      `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
+      `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
+      `  invariant checks: ${checks}, violations: ${violations.length}`,
+      ...paceLines(pace, controlled, startedAt === null ? null : startedAt - bootAt),
+      ...memoryLines(rss, heap),
+      ...(status.schedule ? [`  schedule: ${status.schedule.steps} controlled steps (${strategy}, seed ${seed}), check() and deadlocks every ${CHECK_EVERY}`] : []),
+      ...violations.slice(0, 10).map((v) => `    ${v}`),
+    ];
+    console.log([...lines, `repeat with: ${repeat}`].join('\n'));
+    const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpectedCount > 0;
+    if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
+    return failed ? 1 : 0;
   }
-  const r = status.value as StressResult;
-  const calls = Object.values(stats.calls).reduce((a, b) => a + b, 0);
-  const pagesBack = r.freeAtEnd === r.freeAtBoot;
-  const lines = [
-    `stress report (seed ${seed})`,
-    `  tasks: ${r.servers} servers, ${r.clients} clients${r.groups > 1 ? `, in ${r.groups} groups of a foreman each` : ''}; ${r.dedicated} on dedicated threads`,
-    `  operations: ${calls} system calls; ${r.ops} calls and receives by the workers`,
-    `  errors by code: ${list(stats.errors)}`,
-    `  faults injected: ${list(r.injected)}`,
-    `  task endings on the fault Endpoint: ${list(r.endings)}`,
-    `  unexpected faults: ${r.unexpectedCount}`,
-    ...r.unexpected.map((u) => `    ${u}`),
-    `  messages: ${r.delivered} delivered, ${r.lost} lost, ${r.doubled} doubled (servers saw ${r.gaps} gaps, ${r.repeats} repeats)`,
-    `  pages: ${r.freeAtBoot} free at boot, ${r.freeAtEnd} after teardown${pagesBack ? ' (every page back)' : ' (PAGES MISSING)'}`,
-    `  invariant checks: ${checks}, violations: ${violations.length}`,
-    ...paceLines(pace, controlled, startedAt === null ? null : startedAt - bootAt),
-    ...memoryLines(rss, heap),
-    ...(status.schedule ? [`  schedule: ${status.schedule.steps} controlled steps (${strategy}, seed ${seed}), check() and deadlocks every ${CHECK_EVERY}`] : []),
-    ...violations.slice(0, 10).map((v) => `    ${v}`),
-  ];
-  console.log([...lines, `repeat with: ${repeat}`].join('\n'));
-  const failed = violations.length > 0 || r.lost > 0 || r.doubled > 0 || r.gaps > 0 || r.repeats > 0 || !pagesBack || r.unexpectedCount > 0;
-  if (failed) process.stderr.write(`stress: FAILED; repeat with: ${repeat}\n`);
-  return failed ? 1 : 0;
 }
 
 /**

@@ -207,6 +207,17 @@ describe('caduceus stress', () => {
     expect(r.stdout).toMatch(/pages: (\d+) free at boot, \1 after teardown \(every page back\)/);
     expect(r.stdout).toMatch(/invariant checks: \d+, violations: 0/);
     expect(r.stdout).toMatch(/pace: [1-9][\d,]* system calls\/s \(median of 250 ms windows\); 80 % of that \d+\.\d\d s after the workers started, \d+\.\d\d s after boot$/m);
+    // A run on the clock warms its threads first, and the report leaves the warm-up out.
+    expect(r.stderr).toContain('stress: warming up for 1 s (--warmup 0: none)');
+    expect(r.stdout).toMatch(/^repeat with: caduceus stress --tasks 10 --seconds 2 --seed 5 --faults kill,throw,destroy-endpoint$/m);
+  });
+
+  it('with --warmup 0 runs cold, and says so in its repeat line', async () => {
+    const r = await caduceus('stress', '--tasks', '4', '--ops', '200', '--seed', '2', '--threads', '1', '--warmup', '0');
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).not.toContain('warming up');
+    expect(r.stdout).toMatch(/messages: 200 delivered, 0 lost, 0 doubled/);
+    expect(r.stdout).toMatch(/^repeat with: caduceus stress --tasks 4 --ops 200 --seed 2 --threads 1 --warmup 0$/m);
   });
 
   it('with --ops and --controlled gives the same report again from its repeat line, faults and all', async () => {
@@ -284,6 +295,8 @@ describe('caduceus stress', () => {
       [['--group', '10001'], /--group takes a whole number from 4 to 10000: a group keeps 5 to 7 caps of each worker in a CSpace of 65,536 slots; got 10001/],
       [['--dedicated', 'many'], /--dedicated takes a whole number >= 0, got 'many'/],
       [['--snapshot', '/nonexistent-dir/x.json'], /--snapshot/],
+      [['--warmup', 'soon'], /--warmup takes a whole number >= 0, got 'soon'/],
+      [['--ops', '10', '--controlled', '--warmup', '1'], /--warmup goes with runs that are not controlled/],
     ] as const) {
       const r = await caduceus('stress', ...args);
       expect(r.code, args.join(' ')).toBe(2);
