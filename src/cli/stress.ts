@@ -11,6 +11,7 @@
 // kernel and task threads within about a second, and a run on cold threads
 // spends that second at a third of its pace (docs/benchmarks.md).
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { writeFileSync } from 'node:fs';
@@ -23,7 +24,12 @@ import { MAX_GROUP, stressPages } from '../stress/rng.ts';
 import { checkOutputPath, inspectorLines, parseCount, parseSize, parseStrategy, takeAddressOption, UsageError } from './args.ts';
 import { renderCurve, renderDeadlocks } from './render.ts';
 
-/** Workers on dedicated threads by default, at most: each is a thread to start and to schedule. */
+/**
+ * Workers on dedicated threads by default, at most: each is a thread to
+ * start and to schedule. By default no more than there are cores, either:
+ * more oversubscribe the machine, and each such thread's code is compiled
+ * afresh, on the little CPU it gets (docs/decisions.md D86).
+ */
 const DEDICATED = 8;
 /** Seconds of warm-up run by default before a run that is not controlled. */
 const WARMUP = 1;
@@ -40,7 +46,7 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --faults LIST  faults to inject: kill, throw, destroy-endpoint (comma separated)
   --threads N    pooled task threads, 1 to ${MAX_THREADS} (default: one per core)
   --dedicated N  workers on a dedicated thread each: every fifth worker, up to N
-                 (default ${DEDICATED}, or a fifth of the workers if fewer)
+                 (default: one per core, at most ${DEDICATED}, and at most a fifth of the workers)
   --group N      workers per group, 4 to ${MAX_GROUP.toLocaleString('en-US')}: more workers than that are split
                  among foreman tasks, a group each (default ${MAX_GROUP.toLocaleString('en-US')})
   --memory SIZE  physical memory (default: what the workers need, at least 64MiB)
@@ -97,7 +103,7 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   const tasks = parseCount(values.tasks, '--tasks', 2);
   const group = values.group === undefined ? MAX_GROUP : parseCount(values.group, '--group', 4);
   if (group > MAX_GROUP) throw new UsageError(`--group takes a whole number from 4 to ${MAX_GROUP}: a group keeps 5 to 7 caps of each worker in a CSpace of 65,536 slots; got ${group}`);
-  const dedicated = values.dedicated === undefined ? Math.min(DEDICATED, Math.floor(tasks / 5)) : parseCount(values.dedicated, '--dedicated', 0);
+  const dedicated = values.dedicated === undefined ? Math.min(DEDICATED, availableParallelism(), Math.floor(tasks / 5)) : parseCount(values.dedicated, '--dedicated', 0);
   const memory = memoryFor(tasks, group, values.memory);
   if (values.trace !== undefined) checkOutputPath(values.trace, '--trace');
   if (values.snapshot !== undefined) checkOutputPath(values.snapshot, '--snapshot');
@@ -107,8 +113,8 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   const unknown = faults.filter((f) => !FAULTS.includes(f));
   if (unknown.length > 0) throw new UsageError(`--faults takes ${FAULTS.join(', ')}, got '${unknown.join(',')}'`);
   const ops = values.ops === undefined ? 0 : parseCount(values.ops, '--ops');
-  const threads = values.threads === undefined ? undefined : parseCount(values.threads, '--threads');
-  if (threads !== undefined && threads > MAX_THREADS) throw new UsageError(`--threads takes a whole number from 1 to ${MAX_THREADS}, got '${values.threads}'`);
+  const threads = values.threads === undefined ? availableParallelism() : parseCount(values.threads, '--threads');
+  if (threads > MAX_THREADS) throw new UsageError(`--threads takes a whole number from 1 to ${MAX_THREADS}, got '${values.threads}'`);
   const controlled = values.controlled === true;
   if (controlled && ops === 0) throw new UsageError('--controlled needs --ops N: a run that ends on the clock cannot repeat exactly');
   if (ops > 0 && values.seconds !== '5') throw new UsageError('--seconds and --ops are two ways to end the run: give one');
@@ -117,14 +123,15 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   const warmup = controlled ? 0 : values.warmup === undefined ? WARMUP : parseCount(values.warmup, '--warmup', 0);
   const strategy = parseStrategy(values.strategy);
   const depth = values.depth === undefined ? undefined : parseCount(values.depth, '--depth');
-  // Every option that shapes the run, so that the line repeats it.
+  // Every option that shapes the run, so that the line repeats it: the
+  // thread counts always, as their defaults depend on the machine's cores.
   const repeat = [
     `caduceus stress --tasks ${tasks}`,
     ops > 0 ? `--ops ${ops}` : `--seconds ${seconds}`,
     `--seed ${seed}`,
     faults.length > 0 ? `--faults ${faults.join(',')}` : '',
-    threads !== undefined ? `--threads ${threads}` : '',
-    values.dedicated !== undefined ? `--dedicated ${dedicated}` : '',
+    `--threads ${threads}`,
+    `--dedicated ${dedicated}`,
     values.group !== undefined ? `--group ${group}` : '',
     values.memory !== undefined ? `--memory ${values.memory}` : '',
     values.warmup !== undefined ? `--warmup ${warmup}` : '',

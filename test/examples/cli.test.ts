@@ -3,6 +3,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -209,7 +210,9 @@ describe('caduceus stress', () => {
     expect(r.stdout).toMatch(/pace: [1-9][\d,]* system calls\/s \(median of 250 ms windows\); 80 % of that \d+\.\d\d s after the workers started, \d+\.\d\d s after boot$/m);
     // A run on the clock warms its threads first, and the report leaves the warm-up out.
     expect(r.stderr).toContain('stress: warming up for 1 s (--warmup 0: none)');
-    expect(r.stdout).toMatch(/^repeat with: caduceus stress --tasks 10 --seconds 2 --seed 5 --faults kill,throw,destroy-endpoint$/m);
+    // The thread counts are in it always: their defaults depend on the cores.
+    const cores = availableParallelism();
+    expect(r.stdout).toContain(`\nrepeat with: caduceus stress --tasks 10 --seconds 2 --seed 5 --faults kill,throw,destroy-endpoint --threads ${cores} --dedicated ${Math.min(2, cores)}\n`);
   });
 
   it('with --warmup 0 runs cold, and says so in its repeat line', async () => {
@@ -217,14 +220,14 @@ describe('caduceus stress', () => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stderr).not.toContain('warming up');
     expect(r.stdout).toMatch(/messages: 200 delivered, 0 lost, 0 doubled/);
-    expect(r.stdout).toMatch(/^repeat with: caduceus stress --tasks 4 --ops 200 --seed 2 --threads 1 --warmup 0$/m);
+    expect(r.stdout).toMatch(/^repeat with: caduceus stress --tasks 4 --ops 200 --seed 2 --threads 1 --dedicated 0 --warmup 0$/m);
   });
 
   it('with --ops and --controlled gives the same report again from its repeat line, faults and all', async () => {
     const a = await caduceus('stress', '--tasks', '6', '--ops', '300', '--seed', '3', '--controlled', '--faults', 'kill,throw,destroy-endpoint', '--threads', '1');
     expect(a.code, `${a.stdout}\n${a.stderr}`).toBe(0);
     const repeat = /^repeat with: caduceus (.*)$/m.exec(a.stdout)?.[1] ?? '';
-    expect(repeat).toBe('stress --tasks 6 --ops 300 --seed 3 --faults kill,throw,destroy-endpoint --threads 1 --controlled --strategy random');
+    expect(repeat).toBe('stress --tasks 6 --ops 300 --seed 3 --faults kill,throw,destroy-endpoint --threads 1 --dedicated 1 --controlled --strategy random');
     const b = await caduceus(...repeat.split(' '));
     expect(a.stdout).toMatch(/faults injected: kill 1\n/);
     expect(a.stdout).toMatch(/schedule: \d+ controlled steps \(random, seed 3\), check\(\) and deadlocks every 1000/);
@@ -237,7 +240,7 @@ describe('caduceus stress', () => {
   }, 120_000);
 
   it('splits more workers than --group among foremen, and a controlled run of them repeats exactly', async () => {
-    const args = ['stress', '--tasks', '24', '--group', '8', '--ops', '2000', '--seed', '4', '--controlled', '--faults', 'kill,throw,destroy-endpoint', '--threads', '1'];
+    const args = ['stress', '--tasks', '24', '--group', '8', '--ops', '2000', '--seed', '4', '--controlled', '--faults', 'kill,throw,destroy-endpoint', '--threads', '1', '--dedicated', '4'];
     const a = await caduceus(...args);
     expect(a.code, `${a.stdout}\n${a.stderr}`).toBe(0);
     expect(a.stdout).toMatch(/tasks: 12 servers, 12 clients, in 3 groups of a foreman each; 3 on dedicated threads\n/);
