@@ -186,6 +186,8 @@ export const Op = {
   SendBytes: 35,
   NbSendBytes: 36,
   Shutdown: 37,
+  /** Sends bytes, then receives: one kernel entry for a server's answer and its client's next request. */
+  SendRecvBytes: 38,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

@@ -4,7 +4,9 @@
 // what the client sent, parses every complete command in it (pipelining),
 // answers the commands that touch no data itself (PING, ECHO, CONFIG GET,
 // INFO, ...), sends the rest to the store in batches of one IPC message,
-// and writes all the replies back in order, in as few sendBytes as fit.
+// and writes all the replies back in order, in as few sendBytes as fit, the
+// last of them with the wait for the client's next request in the same
+// call (sendRecvBytes).
 import { KernelError, task } from 'caduceus/task';
 import { Batch, encodedLength, Label, MESSAGE_BYTES } from './protocol.ts';
 import { commandName, parseCommands, Replies, shownArg } from './resp.ts';
@@ -82,13 +84,23 @@ export default task(async (sys) => {
     }
   };
 
-  /** Writes the replies gathered so far; false when the client is gone. */
-  const send = async (): Promise<boolean> => {
+  /**
+   * Writes the replies gathered so far and, unless `last`, reads what the
+   * client sends next: the last piece of the replies and the read go as one
+   * call. Null when the client is gone (or, with `last`, once all is sent).
+   */
+  const sendThenReceive = async (last: boolean): Promise<Uint8Array | null> => {
     try {
-      for (let at = 0; at < out.length; at += READ_BYTES) await sys.sendBytes(CONN, out.bytes.subarray(at, Math.min(out.length, at + READ_BYTES)));
-      return true;
+      let at = 0;
+      for (; out.length - at > READ_BYTES; at += READ_BYTES) await sys.sendBytes(CONN, out.bytes.subarray(at, at + READ_BYTES));
+      const rest = out.bytes.subarray(at, out.length);
+      if (last) {
+        if (rest.length > 0) await sys.sendBytes(CONN, rest);
+        return null;
+      }
+      return rest.length > 0 ? await sys.sendRecvBytes(CONN, rest, READ_BYTES) : await sys.recvBytes(CONN, READ_BYTES);
     } catch (e) {
-      if (e instanceof KernelError && e.code === 'EPIPE') return false;
+      if (e instanceof KernelError && e.code === 'EPIPE') return null; // reset mid-request
       throw e;
     } finally {
       out.clear();
@@ -99,15 +111,9 @@ export default task(async (sys) => {
   const serve = async () => {
     let start = 0;
     let end = 0;
+    let got = await sendThenReceive(false);
     for (;;) {
-      let got: Uint8Array;
-      try {
-        got = await sys.recvBytes(CONN, READ_BYTES);
-      } catch (e) {
-        if (e instanceof KernelError && e.code === 'EPIPE') return; // reset mid-request
-        throw e;
-      }
-      if (got.length === 0) return; // the client's end of stream
+      if (got === null || got.length === 0) return; // gone, or the client's end of stream
       if (end + got.length > input.length) {
         // Move the unparsed rest to the front, or grow (parseCommands bounds a request).
         const need = end - start + got.length;
@@ -148,7 +154,7 @@ export default task(async (sys) => {
         open = false;
       }
       if (start === end) start = end = 0;
-      if (!(await send()) || !open) return;
+      got = await sendThenReceive(!open);
     }
   };
 

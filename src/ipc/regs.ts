@@ -168,7 +168,7 @@ export class RequestArgs {
         if (!isWord(cap)) return false;
         this.caps.push(cap);
       }
-    } else if (op === Op.Write || op === Op.SendBytes || op === Op.NbSendBytes) {
+    } else if (op === Op.Write || op === Op.SendBytes || op === Op.NbSendBytes || op === Op.SendRecvBytes) {
       const bytes = bytesOf(fields.bytes);
       if (bytes === null || bytes.length > MAX_WIRE_BYTES) return false;
       this.data = bytes;
@@ -315,7 +315,7 @@ export class RegsRequest {
     const data = dataLength === 0 ? EMPTY : bytes.subarray(start, start + dataLength);
     this.windowed = dataLength > 0;
     msg.data = EMPTY;
-    if (op === Op.Write || op === Op.SendBytes || op === Op.NbSendBytes) {
+    if (op === Op.Write || op === Op.SendBytes || op === Op.NbSendBytes || op === Op.SendRecvBytes) {
       this.bytes = data;
       this.fieldsSet = true;
     } else if (op === Op.Print) {

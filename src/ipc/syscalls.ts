@@ -57,6 +57,7 @@ export interface Requests {
   [Op.SendBytes]: { cap: Arg; bytes: Arg };
   [Op.NbSendBytes]: { cap: Arg; bytes: Arg };
   [Op.Shutdown]: { cap: Arg };
+  [Op.SendRecvBytes]: { cap: Arg; bytes: Arg; n: Arg };
 }
 
 /** The value each operation answers with when it succeeds. */
@@ -103,6 +104,8 @@ export interface Results {
   [Op.SendBytes]: number;
   [Op.NbSendBytes]: number;
   [Op.Shutdown]: void;
+  /** The bytes read after the send; none at the end of the stream. */
+  [Op.SendRecvBytes]: Uint8Array;
 }
 
 /** How a register frame carries one argument: a u32, a boolean (0 or 1), or a destination (two words). */
@@ -115,7 +118,8 @@ type ArgWords<O extends OpCode> = ReadonlyArray<readonly [Exclude<keyof Requests
  * cap. An op not listed has none. Besides these words a frame carries:
  * - a message (send, nbsend, call, reply, replyRecv) as label, caps and data;
  * - landing slots (recv, nbrecv, call, replyRecv);
- * - destroy's caps as its list of caps, write's and sendBytes' bytes and print's text as its data.
+ * - destroy's caps as its list of caps, the bytes of write, sendBytes and
+ *   sendRecvBytes and print's text as its data.
  * listen always goes tagged: its address is a string.
  * start and exit always go tagged: a start argument and an exit's fault are
  * structured values, not words.
@@ -135,6 +139,7 @@ export const ARG_WORDS: { readonly [O in OpCode]?: ArgWords<O> } = {
   [Op.NbAccept]: [['mem', 'u32'], ['dest', 'dest']],
   [Op.RecvBytes]: [['n', 'u32']],
   [Op.NbRecvBytes]: [['n', 'u32']],
+  [Op.SendRecvBytes]: [['n', 'u32']],
 };
 
 /** A request as a tagged frame carries it: its op and its fields. */

@@ -6,6 +6,8 @@
 // back its client instead of growing the host's memory. Sending goes the
 // other way: sendBytes hands a copy of the caller's bytes to the host,
 // and waits while the host holds more than SEND_WINDOW_BYTES unsent.
+// sendRecvBytes is a sendBytes and then a recvBytes in one call: a server's
+// answer and its wait for the client's next request, one kernel entry.
 //
 // End of stream: once the peer has sent its FIN and the ring is drained,
 // recvBytes answers with no bytes. A reset (or a socket that closed without
@@ -95,15 +97,18 @@ export class Connections {
         return null;
       }
       case Op.SendBytes:
-      case Op.NbSendBytes: {
-        const cap = invoked(this.core, task, req.cap, ObjectType.Connection, Rights.WRITE);
+      case Op.NbSendBytes:
+      case Op.SendRecvBytes: {
+        const both = req.op === Op.SendRecvBytes;
+        const cap = invoked(this.core, task, req.cap, ObjectType.Connection, both ? Rights.READ | Rights.WRITE : Rights.WRITE);
         if (cap < 0) return { errno: -cap };
         const bytes = req.bytes;
         if (!(bytes instanceof Uint8Array) || bytes.length > MAX_COPY_BYTES) return { errno: Errno.EINVAL };
+        if (both && (!isInteger(req.n) || req.n < 1 || req.n > MAX_COPY_BYTES)) return { errno: Errno.EINVAL };
         const record = this.of(cap);
         if (record.shut || record.closed) return { errno: Errno.EPIPE };
         // Senders go in turn: one waiting holds back the next.
-        if (record.unsent <= SEND_WINDOW_BYTES && record.writers.size === 0) return this.sent(record, bytes);
+        if (record.unsent <= SEND_WINDOW_BYTES && record.writers.size === 0) return both ? this.sentThenReceived(task, record, req) : this.sent(record, bytes);
         if (req.op === Op.NbSendBytes) return { errno: Errno.EAGAIN };
         record.writers.add(task);
         this.waits.block(task, record.page, Waiting.Net, req);
@@ -174,6 +179,21 @@ export class Connections {
     return { errno: 0, value: bytes.length };
   }
 
+  /**
+   * sendRecvBytes once its bytes may go: sends them, then answers what a
+   * recvBytes would, or waits as a reader (null). `waiting`: the task is
+   * blocked on the Connection already (it waited to send), and stays so.
+   */
+  private sentThenReceived(task: number, record: ConnectionRecord, call: Record<string, unknown>, waiting = false): SyscallResult | null {
+    const sent = this.sent(record, call.bytes as Uint8Array);
+    if (sent.errno !== 0) return sent;
+    const now = this.received(record, call.n as number);
+    if (now !== null) return now;
+    record.readers.add(task);
+    if (!waiting) this.waits.block(task, record.page, Waiting.Net, call);
+    return null;
+  }
+
   /** Bytes arrived on a socket: into the ring, then to the readers waiting. */
   data(socket: number, chunk: Uint8Array): void {
     const record = this.bySocket.get(socket);
@@ -210,8 +230,14 @@ export class Connections {
     for (const task of record.writers) {
       if (record.unsent > SEND_WINDOW_BYTES) return;
       record.writers.delete(task);
-      const call = this.waits.recordFor(task).call as { bytes: Uint8Array };
-      this.waits.answer(task, this.sent(record, call.bytes));
+      const call = this.waits.recordFor(task).call as Record<string, unknown>;
+      if (call.op !== Op.SendRecvBytes) {
+        this.waits.answer(task, this.sent(record, call.bytes as Uint8Array));
+        continue;
+      }
+      // Sent: the call goes on as a read, answered now or waiting among the readers.
+      const now = this.sentThenReceived(task, record, call, true);
+      if (now !== null) this.waits.answer(task, now);
     }
   }
 

@@ -286,6 +286,7 @@ export class Kernel {
       case Op.NbRecvBytes:
       case Op.SendBytes:
       case Op.NbSendBytes:
+      case Op.SendRecvBytes:
       case Op.Shutdown:
         return this.net.decide(caller, req);
       default:

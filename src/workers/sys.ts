@@ -347,6 +347,15 @@ export class Sys {
     return this.fields(Op.NbSendBytes, conn, { cap: conn, bytes: typeof bytes === 'string' ? encoder.encode(bytes) : bytes });
   }
 
+  /**
+   * sendBytes, then recvBytes(conn, n), in one call: a server's answer and
+   * its wait for the client's next request. Needs READ and WRITE. Answers
+   * the bytes read; EPIPE before the send means nothing was sent.
+   */
+  sendRecvBytes(conn: CAddr, bytes: Uint8Array | string, n: number): Promise<Uint8Array> {
+    return this.fields(Op.SendRecvBytes, conn, { cap: conn, bytes: typeof bytes === 'string' ? encoder.encode(bytes) : bytes, n });
+  }
+
   /** Ends the Connection's sending side (the peer reads the end of the stream); receiving goes on. */
   async shutdown(conn: CAddr): Promise<void> {
     await this.fields(Op.Shutdown, conn, { cap: conn });

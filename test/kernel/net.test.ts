@@ -3,7 +3,7 @@
 // invariants checked after each. The real sockets are test/net/.
 
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_PAGES, Errno, ObjectType, Op, PAGE_SIZE, SEND_WINDOW_BYTES } from '../../src/abi.ts';
+import { CONNECTION_PAGES, Errno, ObjectType, Op, PAGE_SIZE, Rights, SEND_WINDOW_BYTES } from '../../src/abi.ts';
 import type { SocketHost } from '../../src/kernel/net.ts';
 import { answers, coreSystem, spawn } from './harness.ts';
 
@@ -155,6 +155,71 @@ describe('the Net device in the core', () => {
     expect(sys.errno(Op.Shutdown, { cap: C })).toBe('OK');
     expect(calls.at(-1)).toBe('end 7');
     expect(sys.errno(Op.SendBytes, { cap: C, bytes: new Uint8Array(1) })).toBe('EPIPE');
+  });
+
+  it('sendRecvBytes sends, then reads: at once, after waiting for bytes, after waiting for the send window', () => {
+    const { sys, host, calls, take } = connected();
+    const request = new Uint8Array([1, 2, 3]);
+    // Bytes already there: the send goes out, and they are the answer.
+    sys.kernel.net.connections.data(7, request);
+    expect(sys.ok<Uint8Array>(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(5), n: 10 })).toEqual(request);
+    expect(calls.at(-1)).toBe('write 7 5');
+    // None there: sent, then it waits as a reader, and the next bytes answer it.
+    expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(6), n: 2 })).toBe('BLOCKED');
+    expect(calls.at(-1)).toBe('write 7 6');
+    sys.clean();
+    sys.kernel.net.connections.data(7, request);
+    expect(take()).toEqual([new Uint8Array([1, 2])]);
+    expect(sys.ok<Uint8Array>(Op.RecvBytes, { cap: C, n: 10 })).toEqual(new Uint8Array([3]));
+    // The window full: nothing goes until the drain; then it sends and waits for bytes.
+    host.unsent = SEND_WINDOW_BYTES + 1;
+    expect(sys.ok(Op.SendBytes, { cap: C, bytes: new Uint8Array(1) })).toBe(1);
+    host.unsent = 0;
+    const writes = calls.length;
+    expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(7), n: 10 })).toBe('BLOCKED');
+    expect(calls.length).toBe(writes);
+    sys.clean();
+    sys.kernel.net.connections.drained(7);
+    expect(calls.at(-1)).toBe('write 7 7');
+    expect(take()).toEqual([]);
+    sys.kernel.net.connections.data(7, request);
+    expect(take()).toEqual([request]);
+    // The window full and bytes already there: at the drain it sends and is answered at once.
+    host.unsent = SEND_WINDOW_BYTES + 1;
+    expect(sys.ok(Op.SendBytes, { cap: C, bytes: new Uint8Array(1) })).toBe(1);
+    host.unsent = 0;
+    expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(8), n: 10 })).toBe('BLOCKED');
+    sys.kernel.net.connections.data(7, request);
+    expect(take()).toEqual([]);
+    sys.kernel.net.connections.drained(7);
+    expect(calls.at(-1)).toBe('write 7 8');
+    expect(take()).toEqual([request]);
+    // The end of the stream after a send is no bytes; after shutdown nothing is sent.
+    sys.kernel.net.connections.peerEnded(7);
+    expect(sys.ok<Uint8Array>(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(2), n: 10 }).length).toBe(0);
+    expect(sys.errno(Op.Shutdown, { cap: C })).toBe('OK');
+    const before = calls.length;
+    expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(2), n: 10 })).toBe('EPIPE');
+    expect(calls.length).toBe(before);
+    sys.clean();
+  });
+
+  it('sendRecvBytes needs READ and WRITE, bytes of at most 16 KiB and n from 1 to 16 KiB', () => {
+    const { sys, calls } = connected();
+    const [readOnly, writeOnly] = [110, 111];
+    expect(sys.copy(readOnly, C, { rights: Rights.READ })).toBe('OK');
+    expect(sys.copy(writeOnly, C, { rights: Rights.WRITE })).toBe('OK');
+    const bytes = new Uint8Array(1);
+    expect(sys.errno(Op.SendRecvBytes, { cap: readOnly, bytes, n: 1 })).toBe('EPERM');
+    expect(sys.errno(Op.SendRecvBytes, { cap: writeOnly, bytes, n: 1 })).toBe('EPERM');
+    expect(sys.errno(Op.SendRecvBytes, { cap: L, bytes, n: 1 })).toBe('ENOTSUP');
+    expect(sys.errno(Op.SendRecvBytes, { cap: 999, bytes, n: 1 })).toBe('EBADF');
+    expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes: 'x', n: 1 })).toBe('EINVAL');
+    expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes: new Uint8Array(16385), n: 1 })).toBe('EINVAL');
+    for (const n of [0, 16385, 1.5, -1, Number.NaN, '4', undefined]) expect(sys.errno(Op.SendRecvBytes, { cap: C, bytes, n }), String(n)).toBe('EINVAL');
+    // None of those sent anything.
+    expect(calls.filter((c) => c.startsWith('write'))).toEqual([]);
+    sys.clean();
   });
 
   it('gives EPIPE to a reader on a reset, to waiters on a destroyed Connection or Listener', () => {
