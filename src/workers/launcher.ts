@@ -1,9 +1,9 @@
 // Starts task programs on threads: a piscina pool for pooled tasks (many per
 // thread: each job begins one task, and is over once it has begun, so that
 // piscina holds nothing for a live task; the run's end is reported on an
-// endings channel, endings.ts) and a Worker per dedicated task. Piscina runs with atomics
-// 'disabled': its default 'sync' mode freezes an idle worker's event loop,
-// which would stall every task parked on that thread.
+// endings channel, endings.ts) and a Worker per dedicated task. Piscina
+// runs with atomics 'disabled': its default 'sync' mode freezes an idle
+// worker's event loop, which would stall every task parked on that thread.
 //
 // Pooled threads are cooperative: a task that never yields holds its thread.
 // When a killed task's thread neither answers nor makes a call nor parks
@@ -210,7 +210,7 @@ export class ThreadLauncher implements Launcher {
   private place(pooled: PooledJob): void {
     pooled.placements++;
     this.bell.jobsPosted(1);
-    this.pool.run(pooled.job).then(
+    this.pool.run(pooled.job as TaskJob).then(
       () => this.begun(pooled),
       (error: unknown) => {
         // Settled already: its thread died (threadDied), or the run ended before piscina's answer came.
@@ -251,11 +251,8 @@ export class ThreadLauncher implements Launcher {
 
   private settle(pooled: PooledJob, fault?: Fault): void {
     pooled.settled = true;
-    if (pooled.thread > 0) {
-      const left = (this.load.get(pooled.thread) ?? 1) - 1;
-      if (left > 0) this.load.set(pooled.thread, left);
-      else this.load.delete(pooled.thread);
-    }
+    // A thread's count stays at 0 rather than coming and going (D64); it goes when the thread does.
+    if (pooled.thread > 0 && this.load.has(pooled.thread)) this.load.set(pooled.thread, (this.load.get(pooled.thread) as number) - 1);
     this.pooled.delete(pooled.tid);
     // No thread reads the word of a job that has settled: it is free for the next.
     Atomics.store(this.placements, pooled.placement, 0);
