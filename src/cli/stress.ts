@@ -31,8 +31,9 @@ import { renderCurve, renderDeadlocks } from './render.ts';
  * afresh, on the little CPU it gets (docs/decisions.md D86).
  */
 const DEDICATED = 8;
-/** Seconds of warm-up run by default before a run that is not controlled. */
+/** Seconds of warm-up run by default before a run that is not controlled, and its workers at most. */
 const WARMUP = 1;
+const WARMUP_WORKERS = 64;
 
 export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | --ops N] [--seed X] [--faults LIST]
                        [--threads N] [--dedicated N] [--group N] [--memory SIZE] [--warmup S]
@@ -50,9 +51,10 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --group N      workers per group, 4 to ${MAX_GROUP.toLocaleString('en-US')}: more workers than that are split
                  among foreman tasks, a group each (default ${MAX_GROUP.toLocaleString('en-US')})
   --memory SIZE  physical memory (default: what the workers need, at least 64MiB)
-  --warmup S     first run the workload S seconds on the same threads, without faults, and
-                 leave it out of the report: the threads' code is then compiled when the
-                 run starts (default ${WARMUP}; 0: none; never with --controlled)
+  --warmup S     first run the workload S seconds on the same threads, with at most
+                 ${WARMUP_WORKERS} workers and no faults, and leave it out of the report: the
+                 threads' code is then compiled when the run starts (default ${WARMUP};
+                 0: none; never with --controlled)
   --controlled   one task at a time in a seeded order (docs/explore.md); needs --ops.
                  The same command then gives the same report
   --strategy S   with --controlled: random (default) or pct
@@ -141,12 +143,15 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
     .join(' ');
   const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
   const init = new URL(`../stress/init${ext}`, import.meta.url.split('?')[0]);
-  const argv = (s: number, f: string[], n: number) => [String(tasks), String(s), String(seed), f.join(','), String(n), controlled ? 'controlled' : '', String(dedicated), String(group)];
+  const argv = (workers: number, s: number, f: string[], n: number, onDedicated: number) => [String(workers), String(s), String(seed), f.join(','), String(n), controlled ? 'controlled' : '', String(onDedicated), String(group)];
   const machine = new Machine();
   try {
     if (warmup > 0) {
-      process.stderr.write(`stress: warming up for ${warmup} s (--warmup 0: none)\n`);
-      const warm = await machine.boot({ init, argv: argv(warmup, [], 0), memory, threads, console: () => {} });
+      // The code is the same at any size, so a small run warms it: a big one's setup alone takes minutes.
+      // No dedicated threads: no later task would run on them.
+      const workers = Math.min(tasks, WARMUP_WORKERS);
+      process.stderr.write(`stress: warming up for ${warmup} s with ${workers} workers (--warmup 0: none)\n`);
+      const warm = await machine.boot({ init, argv: argv(workers, warmup, [], 0, 0), memory: memoryFor(workers, group, undefined), threads, console: () => {} });
       const status = await warm.exited;
       await warm.shutdown();
       if (status.fault || !status.value) {
@@ -165,7 +170,7 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
     const bootAt = performance.now();
     const system = await machine.boot({
       init,
-      argv: argv(seconds, faults, ops),
+      argv: argv(tasks, seconds, faults, ops, dedicated),
       memory,
       threads,
       trace: values.trace,

@@ -209,7 +209,7 @@ describe('caduceus stress', () => {
     expect(r.stdout).toMatch(/invariant checks: \d+, violations: 0/);
     expect(r.stdout).toMatch(/pace: [1-9][\d,]* system calls\/s \(median of 250 ms windows\); 80 % of that \d+\.\d\d s after the workers started, \d+\.\d\d s after boot$/m);
     // A run on the clock warms its threads first, and the report leaves the warm-up out.
-    expect(r.stderr).toContain('stress: warming up for 1 s (--warmup 0: none)');
+    expect(r.stderr).toContain('stress: warming up for 1 s with 10 workers (--warmup 0: none)');
     // The thread counts are in it always: their defaults depend on the cores.
     const cores = availableParallelism();
     expect(r.stdout).toContain(`\nrepeat with: caduceus stress --tasks 10 --seconds 2 --seed 5 --faults kill,throw,destroy-endpoint --threads ${cores} --dedicated ${Math.min(2, cores)}\n`);
