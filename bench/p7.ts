@@ -10,7 +10,7 @@ import { PAGE_SIZE } from '../src/abi.ts';
 import { boot, type SystemStats } from '../src/index.ts';
 import { type BenchOptions, type BenchReport, median } from './harness.ts';
 import { MARKS } from './programs/p7-init.ts';
-import { program } from './run-init.ts';
+import { program, watching } from './run-init.ts';
 
 /** Goals (docs/goals.md): the cost of a start at 100k live against 1k live; 100k starts in all; JS memory per live task. */
 export const P7_MAX_GROWTH = 1.5;
@@ -61,6 +61,7 @@ export async function benchP7(options: BenchOptions, tasks = options.quick ? 10_
     argv: [String(tasks)],
     threads: 1,
     memory,
+    ...(watching.inspect ? { inspect: true as const } : {}),
     console: (line) => {
       if (line === MARKS.before || line === MARKS.live) measures[line] = system.stats({ gc: true }).then((stats) => ({ stats, host: hostHeap() }));
     },
