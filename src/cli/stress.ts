@@ -53,8 +53,8 @@ export const STRESS_USAGE = `usage: caduceus stress [--tasks N] [--seconds S | -
   --memory SIZE  physical memory (default: what the workers need, at least 64MiB)
   --warmup S     first run the workload S seconds on the same threads, with at most
                  ${WARMUP_WORKERS} workers and no faults, and leave it out of the report: the
-                 threads' code is then compiled when the run starts (default ${WARMUP};
-                 0: none; never with --controlled)
+                 threads' code is then compiled when the run starts, dedicated ones'
+                 too (default ${WARMUP}; 0: none; never with --controlled)
   --controlled   one task at a time in a seeded order (docs/explore.md); needs --ops.
                  The same command then gives the same report
   --strategy S   with --controlled: random (default) or pct
@@ -148,15 +148,22 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   try {
     if (warmup > 0) {
       // The code is the same at any size, so a small run warms it: a big one's setup alone takes minutes.
-      // No dedicated threads: no later task would run on them.
+      // Its dedicated threads are kept, once their workers end, for the run's dedicated workers (launcher.ts).
       const workers = Math.min(tasks, WARMUP_WORKERS);
+      const onDedicated = Math.min(dedicated, Math.floor(workers / 5));
       process.stderr.write(`stress: warming up for ${warmup} s with ${workers} workers (--warmup 0: none)\n`);
-      const warm = await machine.boot({ init, argv: argv(workers, warmup, [], 0, 0), memory: memoryFor(workers, group, undefined), threads, console: () => {} });
-      const status = await warm.exited;
-      await warm.shutdown();
-      if (status.fault || !status.value) {
-        process.stderr.write(`stress: the warm-up run failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\nrepeat with: ${repeat} --warmup 0\n`);
-        return 1;
+      // Two systems of half the time each: code compiled on the first is
+      // specialized to that system's own objects and closures, and the
+      // switch to the second throws some of it away; what is compiled again
+      // then holds for every system after it (docs/benchmarks.md).
+      for (let half = 0; half < 2; half++) {
+        const warm = await machine.boot({ init, argv: argv(workers, warmup / 2, [], 0, onDedicated), memory: memoryFor(workers, group, undefined), threads, console: () => {} });
+        const status = await warm.exited;
+        await warm.shutdown();
+        if (status.fault || !status.value) {
+          process.stderr.write(`stress: the warm-up run failed: ${status.fault ? `${status.fault.name}: ${status.fault.message}` : 'no report'}\nrepeat with: ${repeat} --warmup 0\n`);
+          return 1;
+        }
       }
     }
     return await run(machine);

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
-import type { Fault } from '../ipc/protocol.ts';
+import type { Fault, ThreadCount } from '../ipc/protocol.ts';
 import type { KernelStats, Snapshot } from '../kernel/snapshot.ts';
 import type { DeadlockedTask } from '../kernel/deadlock.ts';
 import type { ScheduleRecord } from '../kernel/thread/controlled.ts';
@@ -44,12 +44,8 @@ export interface SystemStats extends KernelStats {
   /** The Net device: its live objects, connections waiting to be accepted, and the host's open servers and sockets. */
   net: { listeners: number; connections: number; pending: number; servers: number; sockets: number };
   loop: { passes: number; parks: number; frames: number; killed: number; woken: number; tasks: number };
-  /**
-   * Task threads now: pooled and dedicated, how many pooled ones were
-   * replaced as stuck, and task starts posted to a pooled thread that no
-   * thread has received yet.
-   */
-  threads: { pooled: number; dedicated: number; replaced: number; jobsInFlight: number };
+  /** Task threads now, and what became of them (ThreadCount). */
+  threads: ThreadCount;
 }
 
 export interface System {

@@ -160,7 +160,7 @@ const control = {
     const collect = (globalThis as { gc?: () => void }).gc;
     const collected = gc && typeof collect === 'function';
     if (collected) collect();
-    return { ...kernelStats(loop.kernel), net: { ...loop.kernel.net.counts(), ...(sockets?.open() ?? { servers: 0, sockets: 0 }) }, heap: { kernel: process.memoryUsage().heapUsed, collected }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, replaced: 0, jobsInFlight: 0 } };
+    return { ...kernelStats(loop.kernel), net: { ...loop.kernel.net.counts(), ...(sockets?.open() ?? { servers: 0, sockets: 0 }) }, heap: { kernel: process.memoryUsage().heapUsed, collected }, loop: { ...loop.counts, tasks: loop.taskCount() }, threads: threads?.launcher.threadCount() ?? { pooled: 0, dedicated: 0, spare: 0, reused: 0, replaced: 0, jobsInFlight: 0 } };
   },
 
   /**

@@ -50,6 +50,21 @@ export interface Launcher {
   close(): Promise<void>;
 }
 
+/**
+ * Task threads now: pooled, dedicated with a task, and spare dedicated ones
+ * kept for the next dedicated task; dedicated tasks started on a spare
+ * thread, and pooled threads replaced as stuck, so far; task starts posted
+ * to a pooled thread that no thread has received yet.
+ */
+export interface ThreadCount {
+  pooled: number;
+  dedicated: number;
+  spare: number;
+  reused: number;
+  replaced: number;
+  jobsInFlight: number;
+}
+
 /** workerData of every thread the system starts: the entry module to load. */
 export interface ThreadData {
   entry: string;
@@ -73,8 +88,16 @@ export interface PoolThreadData extends TaskThreadData {
 
 /** workerData of a dedicated task thread. */
 export interface DedicatedThreadData extends TaskThreadData {
+  /** Its first task. */
   job: TaskJob;
 }
+
+/**
+ * Between a dedicated thread and its launcher: `idle` from the thread, once
+ * task `idle`'s run is over and nothing keeps the thread busy; `job` to it,
+ * its next task.
+ */
+export type DedicatedThreadMessage = { idle: number } | { job: TaskJob };
 
 /** Messages on the kernel's event port to the host. */
 /** What the kernel thread tells the host, each event naming the system (its boot's number) it comes from. */

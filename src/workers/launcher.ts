@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BroadcastChannel, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { DedicatedThreadData, Fault, Launcher, PoolThreadData, TaskJob } from '../ipc/protocol.ts';
+import type { DedicatedThreadData, DedicatedThreadMessage, Fault, Launcher, PoolThreadData, TaskJob, ThreadCount } from '../ipc/protocol.ts';
 import { Channel, KernelBell } from '../ipc/channel.ts';
 import { hearEndings } from './endings.ts';
 import { flushThreads } from './stdio.ts';
@@ -38,6 +38,15 @@ type Balancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]
 /** A pooled thread as piscina's load balancer sees it. */
 type PiscinaWorker = Parameters<Balancer>[1][number];
 
+/**
+ * Spare dedicated threads kept at most. A dedicated thread whose task has
+ * ended with nothing left running on it (no timer, no socket) waits,
+ * unreferenced, for the next dedicated task, which then starts without a
+ * thread's start-up and on code its earlier tasks have compiled: dedicated
+ * tasks that come and go, and the systems a Machine boots one after
+ * another, reuse the same threads.
+ */
+const MAX_SPARE_THREADS = 8;
 /** Placement word of a job cancelled before any thread took it. */
 const CANCELLED = -1;
 /** How often a job no thread took is placed again when threads die under it. */
@@ -81,9 +90,29 @@ interface PooledJob {
   settled: boolean;
 }
 
+/** A dedicated thread, and the task it runs now (none while it is spare). */
+interface DedicatedThread {
+  worker: Worker;
+  id: number;
+  run?: {
+    tid: number;
+    ended: (fault?: Fault) => void;
+    killed: boolean;
+    /** Once killed: called when the thread has gone idle. */
+    quiet?: () => void;
+  };
+  /** The error it died of. */
+  failure?: Fault;
+}
+
 export class ThreadLauncher implements Launcher {
   private readonly pool: Piscina;
-  private readonly dedicated = new Map<number, Worker>();
+  /** Dedicated threads running a task, by its tid. */
+  private readonly dedicated = new Map<number, DedicatedThread>();
+  /** Dedicated threads whose task has ended, kept for the next dedicated tasks. */
+  private readonly spare: DedicatedThread[] = [];
+  /** Dedicated tasks started on a spare thread so far. */
+  private reused = 0;
   private readonly pooled = new Map<number, PooledJob>();
   /** Pooled threads known to be stuck: never given a task again. */
   private readonly stuck = new Set<number>();
@@ -189,6 +218,20 @@ export class ThreadLauncher implements Launcher {
       this.place(pooled);
       return;
     }
+    this.startDedicated(job, ended);
+  }
+
+  /** Runs a dedicated job on a spare dedicated thread, or on a new one. */
+  private startDedicated(job: TaskJob, ended: (fault?: Fault) => void): void {
+    const spare = this.spare.pop();
+    if (spare) {
+      spare.run = { tid: job.tid, ended, killed: false };
+      this.dedicated.set(job.tid, spare);
+      spare.worker.ref();
+      spare.worker.postMessage({ job } satisfies DedicatedThreadMessage);
+      this.reused++;
+      return;
+    }
     const workerData: DedicatedThreadData = {
       entry: threadEntry('dedicated-thread'),
       bell: this.options.bell,
@@ -196,15 +239,63 @@ export class ThreadLauncher implements Launcher {
       job,
     };
     const worker = new Worker(BOOTSTRAP, { workerData, execArgv: threadExecArgv() });
-    const id = worker.threadId;
-    let failure: Fault | undefined;
-    worker.on('error', (error) => (failure = faultOf(error, 'the dedicated thread failed')));
-    worker.once('exit', (code) => {
-      this.dedicated.delete(job.tid);
-      const reason = this.options.threadGone(id);
-      ended(reason ?? failure ?? (code === 0 ? undefined : { name: 'Error', message: `the dedicated thread exited with code ${code}` }));
+    const thread: DedicatedThread = { worker, id: worker.threadId, run: { tid: job.tid, ended, killed: false } };
+    worker.on('error', (error) => (thread.failure = faultOf(error, 'the dedicated thread failed')));
+    worker.on('message', (message: DedicatedThreadMessage) => {
+      if ('idle' in message) this.dedicatedIdle(thread, message.idle);
     });
-    this.dedicated.set(job.tid, worker);
+    worker.once('exit', (code) => {
+      const at = this.spare.indexOf(thread);
+      if (at >= 0) this.spare.splice(at, 1);
+      const run = thread.run;
+      thread.run = undefined;
+      if (!run) return;
+      this.dedicated.delete(run.tid);
+      const reason = this.options.threadGone(thread.id);
+      run.ended(reason ?? thread.failure ?? (code === 0 ? undefined : { name: 'Error', message: `the dedicated thread exited with code ${code}` }));
+    });
+    this.dedicated.set(job.tid, thread);
+  }
+
+  /**
+   * A dedicated thread's task `tid` is over and nothing keeps the thread
+   * busy: the task has ended, and the thread is kept for the next dedicated
+   * task, or, when enough are kept, ended.
+   */
+  private dedicatedIdle(thread: DedicatedThread, tid: number): void {
+    const run = thread.run;
+    if (!run || run.tid !== tid) return;
+    thread.run = undefined;
+    run.quiet?.();
+    this.dedicated.delete(tid);
+    if (this.closed || this.spare.length >= MAX_SPARE_THREADS) void thread.worker.terminate();
+    else {
+      thread.worker.unref();
+      this.spare.push(thread);
+    }
+    run.ended();
+  }
+
+  /**
+   * Task `run` on dedicated thread `thread` was killed. Its run ends at once
+   * (each of its calls is refused); when nothing of it is left running
+   * within FLUSH_MS.kill, the thread goes spare as after any end.
+   * Otherwise the thread is stopped once it has flushed what the task wrote.
+   */
+  private stopDedicated(thread: DedicatedThread, run: NonNullable<DedicatedThread['run']>): void {
+    if (run.killed) return;
+    run.killed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const quiet = new Promise<boolean>((resolve) => {
+      run.quiet = () => resolve(true);
+      timer = setTimeout(() => resolve(false), FLUSH_MS.kill);
+    });
+    void quiet.then(async (idle) => {
+      clearTimeout(timer);
+      if (idle) return;
+      await flushThreads(this.flushChannel, [thread.worker], FLUSH_MS.kill);
+      if (thread.run === run) await thread.worker.terminate();
+    });
   }
 
   private place(pooled: PooledJob): void {
@@ -261,10 +352,9 @@ export class ThreadLauncher implements Launcher {
   }
 
   killed(tid: number, task: number): void {
-    const worker = this.dedicated.get(tid);
-    if (worker) {
-      // Stop the thread once it has flushed what its task wrote.
-      void flushThreads(this.flushChannel, [worker], FLUSH_MS.kill).then(() => worker.terminate());
+    const dedicated = this.dedicated.get(tid);
+    if (dedicated?.run) {
+      this.stopDedicated(dedicated, dedicated.run);
       return;
     }
     const pooled = this.pooled.get(tid);
@@ -312,16 +402,17 @@ export class ThreadLauncher implements Launcher {
   }
 
   /** Task threads running now. */
-  threadCount(): { pooled: number; dedicated: number; replaced: number; jobsInFlight: number } {
-    return { pooled: this.pool.threads.length, dedicated: this.dedicated.size, replaced: this.replaced, jobsInFlight: this.bell.jobsInFlight() };
+  threadCount(): ThreadCount {
+    return { pooled: this.pool.threads.length, dedicated: this.dedicated.size, spare: this.spare.length, reused: this.reused, replaced: this.replaced, jobsInFlight: this.bell.jobsInFlight() };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.endings.close();
-    const threads = [...this.pool.threads, ...this.dedicated.values()];
-    await flushThreads(this.flushChannel, threads, FLUSH_MS.close);
-    await Promise.all([this.pool.destroy(), ...[...this.dedicated.values()].map((w) => w.terminate())]);
+    const dedicated = [...this.dedicated.values()].map((t) => t.worker);
+    await flushThreads(this.flushChannel, [...this.pool.threads, ...dedicated], FLUSH_MS.close);
+    const spare = this.spare.splice(0).map((t) => t.worker);
+    await Promise.all([this.pool.destroy(), ...[...dedicated, ...spare].map((w) => w.terminate())]);
     this.dedicated.clear();
   }
 }

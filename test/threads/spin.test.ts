@@ -39,7 +39,7 @@ it('a pooled thread whose killed task spins is replaced; its other tasks fault w
   expect(r.lateExits.every((label) => label === 1)).toBe(true);
   expect(await system.check()).toEqual({ ok: true, violations: [] });
   const stats = await system.stats();
-  expect(stats.threads).toEqual({ pooled: 2, dedicated: 0, replaced: 1, jobsInFlight: 0 });
+  expect(stats.threads).toEqual({ pooled: 2, dedicated: 0, spare: 0, reused: 0, replaced: 1, jobsInFlight: 0 });
   const before = performance.now();
   await system.shutdown();
   expect(performance.now() - before).toBeLessThan(3000);
