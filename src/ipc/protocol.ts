@@ -43,8 +43,9 @@ export interface Launcher {
   start(job: TaskJob, ended: (fault?: Fault) => void): void;
   /**
    * Task `tid` (the Task object at address `task`) was killed: a dedicated
-   * thread is stopped; a pooled thread on which it does not yield soon is
-   * replaced, and its other tasks fault saying why.
+   * thread on which it does not go quiet soon is stopped; a pooled thread on
+   * which it does not yield soon is replaced, and its other tasks fault
+   * saying why.
    */
   killed(tid: number, task: number): void;
   close(): Promise<void>;

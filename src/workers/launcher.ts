@@ -1,7 +1,8 @@
 // Starts task programs on threads: a piscina pool for pooled tasks (many per
 // thread: each job begins one task, and is over once it has begun, so that
 // piscina holds nothing for a live task; the run's end is reported on an
-// endings channel, endings.ts) and a Worker per dedicated task. Piscina
+// endings channel, endings.ts) and a Worker per dedicated task, kept once
+// its task has ended for the next one (MAX_SPARE_THREADS). Piscina
 // runs with atomics 'disabled': its default 'sync' mode freezes an idle
 // worker's event loop, which would stall every task parked on that thread.
 //
@@ -279,7 +280,8 @@ export class ThreadLauncher implements Launcher {
   /**
    * Task `run` on dedicated thread `thread` was killed. Its run ends at once
    * (each of its calls is refused); when nothing of it is left running
-   * within FLUSH_MS.kill, the thread goes spare as after any end.
+   * within YIELD_MS, the thread goes spare as after any end (as a pooled
+   * thread is kept when a killed task yields it within YIELD_MS).
    * Otherwise the thread is stopped once it has flushed what the task wrote.
    */
   private stopDedicated(thread: DedicatedThread, run: NonNullable<DedicatedThread['run']>): void {
@@ -288,7 +290,7 @@ export class ThreadLauncher implements Launcher {
     let timer: NodeJS.Timeout | undefined;
     const quiet = new Promise<boolean>((resolve) => {
       run.quiet = () => resolve(true);
-      timer = setTimeout(() => resolve(false), FLUSH_MS.kill);
+      timer = setTimeout(() => resolve(false), YIELD_MS);
     });
     void quiet.then(async (idle) => {
       clearTimeout(timer);
