@@ -148,7 +148,7 @@ export async function stressCommand(argsGiven: string[]): Promise<number> {
   try {
     if (warmup > 0) {
       // The code is the same at any size, so a small run warms it: a big one's setup alone takes minutes.
-      // Its dedicated threads are kept, once their workers end, for the run's dedicated workers (launcher.ts).
+      // Its dedicated threads are kept, once their workers end, for the run's dedicated workers (src/workers/dedicated.ts).
       const workers = Math.min(tasks, WARMUP_WORKERS);
       const onDedicated = Math.min(dedicated, Math.floor(workers / 5));
       process.stderr.write(`stress: warming up for ${warmup} s with ${workers} workers (--warmup 0: none)\n`);

@@ -3,7 +3,7 @@
 // socket) keeps the thread busy, the thread offers itself to the launcher
 // for the next dedicated task instead of ending, with its modules loaded
 // and its code compiled; the launcher gives it one, or ends it
-// (launcher.ts, "spare dedicated threads").
+// (dedicated.ts).
 
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { Channel, KernelBell } from '../ipc/channel.ts';

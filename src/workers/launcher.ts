@@ -2,7 +2,7 @@
 // thread: each job begins one task, and is over once it has begun, so that
 // piscina holds nothing for a live task; the run's end is reported on an
 // endings channel, endings.ts) and a Worker per dedicated task, kept once
-// its task has ended for the next one (MAX_SPARE_THREADS). Piscina
+// its task has ended for the next one (dedicated.ts). Piscina
 // runs with atomics 'disabled': its default 'sync' mode freezes an idle
 // worker's event loop, which would stall every task parked on that thread.
 //
@@ -18,36 +18,27 @@
 // of being lost with a dead thread.
 
 import { randomUUID } from 'node:crypto';
-import { type BroadcastChannel, Worker } from 'node:worker_threads';
+import type { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { DedicatedThreadData, DedicatedThreadMessage, Fault, Launcher, PoolThreadData, TaskJob, ThreadCount } from '../ipc/protocol.ts';
+import type { Fault, Launcher, PoolThreadData, TaskJob, ThreadCount } from '../ipc/protocol.ts';
+import { DedicatedThreads, faultOf } from './dedicated.ts';
 import { Channel, KernelBell } from '../ipc/channel.ts';
 import { hearEndings } from './endings.ts';
 import { flushThreads } from './stdio.ts';
 import { BOOTSTRAP, threadEntry, threadExecArgv } from './threads.ts';
 
 /**
- * How long threads about to be terminated get to flush their stdout and
- * stderr: at shutdown, and when a dedicated task is killed (its thread's
- * calls are refused meanwhile; only a thread whose event loop is blocked
- * takes this long).
+ * How long threads get to flush their stdout and stderr before they are
+ * terminated at shutdown (only a thread whose event loop is blocked takes
+ * this long; a killed dedicated task's thread has dedicated.ts's).
  */
-const FLUSH_MS = { close: 500, kill: 100 } as const;
+const CLOSE_FLUSH_MS = 500;
 /** How long a pooled thread whose task was killed has to show its event loop runs before it is replaced. */
 export const YIELD_MS = 500;
 type Balancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']>;
 /** A pooled thread as piscina's load balancer sees it. */
 type PiscinaWorker = Parameters<Balancer>[1][number];
 
-/**
- * Spare dedicated threads kept at most. A dedicated thread whose task has
- * ended with nothing left running on it (no timer, no socket) waits,
- * unreferenced, for the next dedicated task, which then starts without a
- * thread's start-up and on code its earlier tasks have compiled: dedicated
- * tasks that come and go, and the systems a Machine boots one after
- * another, reuse the same threads.
- */
-const MAX_SPARE_THREADS = 8;
 /** Placement word of a job cancelled before any thread took it. */
 const CANCELLED = -1;
 /** How often a job no thread took is placed again when threads die under it. */
@@ -72,10 +63,6 @@ export interface LauncherOptions {
   threadGone: (threadId: number) => Fault | undefined;
 }
 
-function faultOf(error: unknown, fallback: string): Fault {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { name: 'Error', message: fallback };
-}
 
 interface PooledJob {
   tid: number;
@@ -91,29 +78,9 @@ interface PooledJob {
   settled: boolean;
 }
 
-/** A dedicated thread, and the task it runs now (none while it is spare). */
-interface DedicatedThread {
-  worker: Worker;
-  id: number;
-  run?: {
-    tid: number;
-    ended: (fault?: Fault) => void;
-    killed: boolean;
-    /** Once killed: called when the thread has gone idle. */
-    quiet?: () => void;
-  };
-  /** The error it died of. */
-  failure?: Fault;
-}
-
 export class ThreadLauncher implements Launcher {
   private readonly pool: Piscina;
-  /** Dedicated threads running a task, by its tid. */
-  private readonly dedicated = new Map<number, DedicatedThread>();
-  /** Dedicated threads whose task has ended, kept for the next dedicated tasks. */
-  private readonly spare: DedicatedThread[] = [];
-  /** Dedicated tasks started on a spare thread so far. */
-  private reused = 0;
+  private readonly dedicated: DedicatedThreads;
   private readonly pooled = new Map<number, PooledJob>();
   /** Pooled threads known to be stuck: never given a task again. */
   private readonly stuck = new Set<number>();
@@ -148,6 +115,7 @@ export class ThreadLauncher implements Launcher {
   constructor(private readonly options: LauncherOptions) {
     this.bell = new KernelBell(options.bell);
     this.channels = options.channels.map((buffer, i) => new Channel(buffer, i));
+    this.dedicated = new DedicatedThreads({ bell: options.bell, flushChannel: this.flushChannel, quietMs: YIELD_MS, threadGone: options.threadGone });
     this.endings = hearEndings(this.endingsChannel, (tid) => {
       const pooled = this.pooled.get(tid);
       if (pooled) this.settle(pooled);
@@ -219,85 +187,7 @@ export class ThreadLauncher implements Launcher {
       this.place(pooled);
       return;
     }
-    this.startDedicated(job, ended);
-  }
-
-  /** Runs a dedicated job on a spare dedicated thread, or on a new one. */
-  private startDedicated(job: TaskJob, ended: (fault?: Fault) => void): void {
-    const spare = this.spare.pop();
-    if (spare) {
-      spare.run = { tid: job.tid, ended, killed: false };
-      this.dedicated.set(job.tid, spare);
-      spare.worker.ref();
-      spare.worker.postMessage({ job } satisfies DedicatedThreadMessage);
-      this.reused++;
-      return;
-    }
-    const workerData: DedicatedThreadData = {
-      entry: threadEntry('dedicated-thread'),
-      bell: this.options.bell,
-      flushChannel: this.flushChannel,
-      job,
-    };
-    const worker = new Worker(BOOTSTRAP, { workerData, execArgv: threadExecArgv() });
-    const thread: DedicatedThread = { worker, id: worker.threadId, run: { tid: job.tid, ended, killed: false } };
-    worker.on('error', (error) => (thread.failure = faultOf(error, 'the dedicated thread failed')));
-    worker.on('message', (message: DedicatedThreadMessage) => {
-      if ('idle' in message) this.dedicatedIdle(thread, message.idle);
-    });
-    worker.once('exit', (code) => {
-      const at = this.spare.indexOf(thread);
-      if (at >= 0) this.spare.splice(at, 1);
-      const run = thread.run;
-      thread.run = undefined;
-      if (!run) return;
-      this.dedicated.delete(run.tid);
-      const reason = this.options.threadGone(thread.id);
-      run.ended(reason ?? thread.failure ?? (code === 0 ? undefined : { name: 'Error', message: `the dedicated thread exited with code ${code}` }));
-    });
-    this.dedicated.set(job.tid, thread);
-  }
-
-  /**
-   * A dedicated thread's task `tid` is over and nothing keeps the thread
-   * busy: the task has ended, and the thread is kept for the next dedicated
-   * task, or, when enough are kept, ended.
-   */
-  private dedicatedIdle(thread: DedicatedThread, tid: number): void {
-    const run = thread.run;
-    if (!run || run.tid !== tid) return;
-    thread.run = undefined;
-    run.quiet?.();
-    this.dedicated.delete(tid);
-    if (this.closed || this.spare.length >= MAX_SPARE_THREADS) void thread.worker.terminate();
-    else {
-      thread.worker.unref();
-      this.spare.push(thread);
-    }
-    run.ended();
-  }
-
-  /**
-   * Task `run` on dedicated thread `thread` was killed. Its run ends at once
-   * (each of its calls is refused); when nothing of it is left running
-   * within YIELD_MS, the thread goes spare as after any end (as a pooled
-   * thread is kept when a killed task yields it within YIELD_MS).
-   * Otherwise the thread is stopped once it has flushed what the task wrote.
-   */
-  private stopDedicated(thread: DedicatedThread, run: NonNullable<DedicatedThread['run']>): void {
-    if (run.killed) return;
-    run.killed = true;
-    let timer: NodeJS.Timeout | undefined;
-    const quiet = new Promise<boolean>((resolve) => {
-      run.quiet = () => resolve(true);
-      timer = setTimeout(() => resolve(false), YIELD_MS);
-    });
-    void quiet.then(async (idle) => {
-      clearTimeout(timer);
-      if (idle) return;
-      await flushThreads(this.flushChannel, [thread.worker], FLUSH_MS.kill);
-      if (thread.run === run) await thread.worker.terminate();
-    });
+    this.dedicated.start(job, ended);
   }
 
   private place(pooled: PooledJob): void {
@@ -354,11 +244,7 @@ export class ThreadLauncher implements Launcher {
   }
 
   killed(tid: number, task: number): void {
-    const dedicated = this.dedicated.get(tid);
-    if (dedicated?.run) {
-      this.stopDedicated(dedicated, dedicated.run);
-      return;
-    }
+    if (this.dedicated.killed(tid)) return;
     const pooled = this.pooled.get(tid);
     if (!pooled) return;
     pooled.killed = true;
@@ -405,16 +291,13 @@ export class ThreadLauncher implements Launcher {
 
   /** Task threads running now. */
   threadCount(): ThreadCount {
-    return { pooled: this.pool.threads.length, dedicated: this.dedicated.size, spare: this.spare.length, reused: this.reused, replaced: this.replaced, jobsInFlight: this.bell.jobsInFlight() };
+    return { pooled: this.pool.threads.length, ...this.dedicated.count(), replaced: this.replaced, jobsInFlight: this.bell.jobsInFlight() };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.endings.close();
-    const dedicated = [...this.dedicated.values()].map((t) => t.worker);
-    await flushThreads(this.flushChannel, [...this.pool.threads, ...dedicated], FLUSH_MS.close);
-    const spare = this.spare.splice(0).map((t) => t.worker);
-    await Promise.all([this.pool.destroy(), ...[...dedicated, ...spare].map((w) => w.terminate())]);
-    this.dedicated.clear();
+    await flushThreads(this.flushChannel, [...this.pool.threads, ...this.dedicated.running()], CLOSE_FLUSH_MS);
+    await Promise.all([this.pool.destroy(), this.dedicated.close()]);
   }
 }
