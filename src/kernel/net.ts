@@ -105,8 +105,10 @@ export class NetDevice {
   constructor(
     private readonly core: Core,
     private readonly waits: TaskWaits,
+    /** Signals a Notification (a Connection's bound one). */
+    signal: (page: number, badge: number) => void,
   ) {
-    this.connections = new Connections(core, waits, () => this.host);
+    this.connections = new Connections(core, waits, () => this.host, signal);
   }
 
   grant(addresses: readonly string[]): void {
