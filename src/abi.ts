@@ -188,8 +188,6 @@ export const Op = {
   Shutdown: 37,
   /** Sends bytes, then receives: one kernel entry for a server's answer and its client's next request. */
   SendRecvBytes: 38,
-  /** Binds a Notification to a Connection, signalled whenever a read would not wait: a readiness wait over many Connections. */
-  BindNotification: 39,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

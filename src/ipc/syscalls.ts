@@ -58,7 +58,6 @@ export interface Requests {
   [Op.NbSendBytes]: { cap: Arg; bytes: Arg };
   [Op.Shutdown]: { cap: Arg };
   [Op.SendRecvBytes]: { cap: Arg; bytes: Arg; n: Arg };
-  [Op.BindNotification]: { cap: Arg; notification?: Arg };
 }
 
 /** The value each operation answers with when it succeeds. */
@@ -107,7 +106,6 @@ export interface Results {
   [Op.Shutdown]: void;
   /** The bytes read after the send; none at the end of the stream. */
   [Op.SendRecvBytes]: Uint8Array;
-  [Op.BindNotification]: void;
 }
 
 /** How a register frame carries one argument: a u32, a boolean (0 or 1), or a destination (two words). */
@@ -142,7 +140,6 @@ export const ARG_WORDS: { readonly [O in OpCode]?: ArgWords<O> } = {
   [Op.RecvBytes]: [['n', 'u32']],
   [Op.NbRecvBytes]: [['n', 'u32']],
   [Op.SendRecvBytes]: [['n', 'u32']],
-  [Op.BindNotification]: [['notification', 'u32']],
 };
 
 /** A request as a tagged frame carries it: its op and its fields. */

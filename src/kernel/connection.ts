@@ -9,30 +9,18 @@
 // sendRecvBytes is a sendBytes and then a recvBytes in one call: a server's
 // answer and its wait for the client's next request, one kernel entry.
 //
-// A Notification can be bound to a Connection (bindNotification): the
-// kernel signals it, with the badge of the cap it was bound with, whenever a
-// read would not wait. One task can so wait for many Connections, each
-// bound with its own badge bit, and read only those whose bits came. The
-// binding is a reference to the Notification, held in the first two words
-// of the Connection's first page (the object and the badge); the ring is
-// the rest of its pages.
-//
 // End of stream: once the peer has sent its FIN and the ring is drained,
 // recvBytes answers with no bytes. A reset (or a socket that closed without
 // a FIN) is EPIPE once the ring is drained, and so is sending to a socket
 // that is closed or that shutdown ended.
 
 import { CONNECTION_PAGES, Errno, MAX_COPY_BYTES, ObjectType, Op, PAGE_SIZE, physOf, Rights, SEND_WINDOW_BYTES } from '../abi.ts';
-import { invoked, isInteger, lookup } from './cspace.ts';
-import { OBJECT_MASK } from './lifetime.ts';
-import { PhysicalMemory } from './physical.ts';
+import { invoked, isInteger } from './cspace.ts';
 import type { SocketHost } from './net.ts';
 import type { Core } from './state.ts';
 import { type SyscallResult, type TaskWaits, Waiting } from './waits.ts';
 
-/** Bytes before the ring: the Notification binding's two words. */
-const META_BYTES = 8;
-const RING_BYTES = CONNECTION_PAGES * PAGE_SIZE - META_BYTES;
+const RING_BYTES = CONNECTION_PAGES * PAGE_SIZE;
 const OK: SyscallResult = Object.freeze({ errno: 0, value: undefined });
 const NO_BYTES = new Uint8Array(0);
 
@@ -65,8 +53,6 @@ export class Connections {
     private readonly core: Core,
     private readonly waits: TaskWaits,
     private readonly host: () => SocketHost | null,
-    /** Signals Notification `page` with `badge` (Notifications.signal). */
-    private readonly signal: (page: number, badge: number) => void,
   ) {}
 
   get size(): number {
@@ -128,33 +114,6 @@ export class Connections {
         this.waits.block(task, record.page, Waiting.Net, req);
         return null;
       }
-      case Op.BindNotification: {
-        const cap = invoked(this.core, task, req.cap, ObjectType.Connection, Rights.READ);
-        if (cap < 0) return { errno: -cap };
-        let notification = 0;
-        let badge = 0;
-        if (req.notification !== undefined) {
-          const n = lookup(this.core, task, req.notification);
-          if (n === 0 || this.core.slots.type(n) !== ObjectType.Notification) return { errno: Errno.EBADF };
-          if ((this.core.slots.rights(n) & Rights.WRITE) === 0) return { errno: Errno.EPERM };
-          notification = this.core.slots.object(n);
-          badge = this.core.slots.badge(n);
-        }
-        const record = this.of(cap);
-        const word = PhysicalMemory.pageWord(record.page);
-        const words = this.core.phys.words;
-        const old = words[word] & OBJECT_MASK;
-        if (notification !== 0 && notification !== old && !this.core.life.hasRoom(ObjectType.Notification, notification)) return { errno: Errno.ERANGE };
-        // Bind the new one before the old goes, so a rebinding never passes through a count of zero.
-        if (notification !== old) {
-          if (notification !== 0) this.core.life.bind(ObjectType.Notification, notification, word);
-          else words[word] = 0;
-          if (old !== 0) this.core.life.dropBinding(old, word);
-        }
-        words[word + 1] = badge;
-        this.ready(record);
-        return OK;
-      }
       case Op.Shutdown: {
         const cap = invoked(this.core, task, req.cap, ObjectType.Connection, Rights.WRITE);
         if (cap < 0) return { errno: -cap };
@@ -173,15 +132,6 @@ export class Connections {
     return this.byPage.get(this.core.slots.object(slot)) as ConnectionRecord;
   }
 
-  /** Signals the Connection's Notification, if one is bound, when a read would not wait. */
-  private ready(record: ConnectionRecord): void {
-    if (record.count === 0 && !record.peerEnded && !record.closed) return;
-    const word = PhysicalMemory.pageWord(record.page);
-    const words = this.core.phys.words;
-    const notification = words[word] & OBJECT_MASK;
-    if (notification !== 0) this.signal(notification, words[word + 1]);
-  }
-
   /** What a read of at most `n` bytes gets now: bytes, the end of the stream, EPIPE; null when it must wait. */
   private received(record: ConnectionRecord, n: number): SyscallResult | null {
     if (record.count > 0) return { errno: 0, value: this.take(record, n) };
@@ -193,7 +143,7 @@ export class Connections {
   /** Copies up to `n` bytes out of the ring, then lets what was held back in. */
   private take(record: ConnectionRecord, n: number): Uint8Array {
     const bytes = this.core.phys.bytes;
-    const base = physOf(record.page) + META_BYTES;
+    const base = physOf(record.page);
     const length = Math.min(n, record.count);
     const out = new Uint8Array(length);
     const first = Math.min(length, RING_BYTES - record.head);
@@ -206,14 +156,13 @@ export class Connections {
       record.spill = rest.length > 0 ? rest : null;
       if (record.spill === null && !record.closed) this.host()?.reading(record.socket, true);
     }
-    if (record.count > 0) this.ready(record);
     return out;
   }
 
   /** Copies as much of `chunk` into the ring as fits; returns what did not. */
   private store(record: ConnectionRecord, chunk: Uint8Array): Uint8Array {
     const bytes = this.core.phys.bytes;
-    const base = physOf(record.page) + META_BYTES;
+    const base = physOf(record.page);
     const length = Math.min(chunk.length, RING_BYTES - record.count);
     const tail = (record.head + record.count) % RING_BYTES;
     const first = Math.min(length, RING_BYTES - tail);
@@ -302,7 +251,6 @@ export class Connections {
     this.wakeReaders(record);
   }
 
-  /** Answers the readers waiting while a read would not wait; then, if that is still so, signals the bound Notification. */
   private wakeReaders(record: ConnectionRecord): void {
     for (const task of record.readers) {
       const call = this.waits.recordFor(task).call as { n: number };
@@ -311,7 +259,6 @@ export class Connections {
       record.readers.delete(task);
       this.waits.answer(task, now);
     }
-    this.ready(record);
   }
 
   private failAll(tasks: Set<number>): void {
@@ -325,7 +272,6 @@ export class Connections {
     if (!record) return;
     this.byPage.delete(page);
     this.bySocket.delete(record.socket);
-    this.core.life.unbind(PhysicalMemory.pageWord(page));
     if (!record.closed) this.host()?.close(record.socket);
     record.closed = true;
     this.failAll(record.readers);

@@ -61,7 +61,7 @@ export class Kernel {
     this.replies = new Replies(this.core, this.waits);
     this.endpoints = new Endpoints(this.core, this.waits, this.replies);
     this.notifications = new Notifications(this.core, this.waits);
-    this.net = new NetDevice(this.core, this.waits, (page, badge) => void this.notifications.signal(page, badge));
+    this.net = new NetDevice(this.core, this.waits);
     const unqueue = (t: number, object: number) => {
       const kind = this.core.objects.kind[object];
       if (kind === ObjectType.Notification) this.notifications.unqueue(t, object);
@@ -288,7 +288,6 @@ export class Kernel {
       case Op.NbSendBytes:
       case Op.SendRecvBytes:
       case Op.Shutdown:
-      case Op.BindNotification:
         return this.net.decide(caller, req);
       default:
         return this.unsupported(caller, req);

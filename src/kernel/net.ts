@@ -105,10 +105,8 @@ export class NetDevice {
   constructor(
     private readonly core: Core,
     private readonly waits: TaskWaits,
-    /** Signals a Notification (a Connection's bound one). */
-    signal: (page: number, badge: number) => void,
   ) {
-    this.connections = new Connections(core, waits, () => this.host, signal);
+    this.connections = new Connections(core, waits, () => this.host);
   }
 
   grant(addresses: readonly string[]): void {

@@ -356,18 +356,6 @@ export class Sys {
     return this.fields(Op.SendRecvBytes, conn, { cap: conn, bytes: typeof bytes === 'string' ? encoder.encode(bytes) : bytes, n });
   }
 
-  /**
-   * Binds Notification `notification` to the Connection, replacing any
-   * binding before; with none, unbinds. The kernel then signals it, with
-   * that cap's badge, whenever a read of the Connection would not wait:
-   * bytes arrived, the stream ended or broke, a read left bytes unread, or
-   * at once when that is so already. Needs READ on the Connection and WRITE
-   * on the Notification. One task can so wait for many Connections.
-   */
-  async bindNotification(conn: CAddr, notification?: CAddr): Promise<void> {
-    await this.fields(Op.BindNotification, conn, { cap: conn, notification });
-  }
-
   /** Ends the Connection's sending side (the peer reads the end of the stream); receiving goes on. */
   async shutdown(conn: CAddr): Promise<void> {
     await this.fields(Op.Shutdown, conn, { cap: conn });

@@ -118,20 +118,19 @@ describe('the Net device in the core', () => {
 
   it('fills the ring, stops reading, and starts again once it is read; ends the stream after the FIN', () => {
     const { sys, calls, take } = connected();
-    // The pages less the two words of the Notification binding.
-    const ring = CONNECTION_PAGES * PAGE_SIZE - 8;
+    const ring = CONNECTION_PAGES * PAGE_SIZE;
     expect(sys.errno(Op.NbRecvBytes, { cap: C, n: 10 })).toBe('EAGAIN');
     const chunk = new Uint8Array(ring + 100).map((_, i) => i & 0xff);
     sys.kernel.net.connections.data(7, chunk);
     expect(calls.at(-1)).toBe('reading 7 false');
     const first = sys.ok<Uint8Array>(Op.RecvBytes, { cap: C, n: 16384 });
-    expect(first.length).toBe(ring);
+    expect(first.length).toBe(16384);
     expect(first[300]).toBe(300 & 0xff);
     // The 100 bytes held back are in the ring now, and the socket is read again.
     expect(calls.at(-1)).toBe('reading 7 true');
     const rest = sys.ok<Uint8Array>(Op.RecvBytes, { cap: C, n: 16384 });
     expect(rest.length).toBe(100);
-    expect(rest[0]).toBe(ring & 0xff);
+    expect(rest[0]).toBe(16384 & 0xff);
     expect(sys.errno(Op.RecvBytes, { cap: C, n: 10 })).toBe('BLOCKED');
     sys.clean();
     sys.kernel.net.connections.peerEnded(7);
@@ -248,98 +247,5 @@ describe('the Net device in the core', () => {
     expect(b.calls.at(-1)).toBe('unlisten 1');
     expect(b.sys.kernel.net.counts()).toEqual({ listeners: 0, connections: 0, pending: 0 });
     b.sys.clean();
-  });
-
-  it('bindNotification signals the bound Notification, with its badge, whenever a read would not wait', () => {
-    const { sys, take } = connected();
-    const [N, N2, BADGED] = [120, 121, 122];
-    expect(sys.alloc(16, ObjectType.Notification, N)).toBe('OK');
-    expect(sys.alloc(16, ObjectType.Notification, N2)).toBe('OK');
-    expect(sys.copy(BADGED, N, { badge: 0b100 })).toBe('OK');
-    const word = () => sys.ok<number>(Op.Poll, { cap: N });
-    // Nothing to read yet: no signal; the binding is a reference.
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: BADGED })).toBe('OK');
-    expect(word()).toBe(0);
-    expect(sys.identify(N)).toMatchObject({ refs: 3 });
-    sys.clean();
-    // Bytes arrive: signalled with the badge; a read of part of them signals again.
-    sys.kernel.net.connections.data(7, new Uint8Array(10));
-    expect(word()).toBe(0b100);
-    expect(sys.ok<Uint8Array>(Op.NbRecvBytes, { cap: C, n: 4 }).length).toBe(4);
-    expect(word()).toBe(0b100);
-    expect(sys.ok<Uint8Array>(Op.NbRecvBytes, { cap: C, n: 16 }).length).toBe(6);
-    expect(word()).toBe(0);
-    // A task waiting on the Notification is woken by the bytes' arrival.
-    expect(sys.errno(Op.Wait, { cap: N })).toBe('BLOCKED');
-    sys.kernel.net.connections.data(7, new Uint8Array(3));
-    expect(take()).toEqual([0b100]);
-    // Binding when bytes wait already signals at once; rebinding moves the reference.
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: N2 })).toBe('OK');
-    expect(sys.ok<number>(Op.Poll, { cap: N2 })).toBe(1);
-    expect(sys.identify(N)).toMatchObject({ refs: 2 });
-    expect(sys.identify(N2)).toMatchObject({ refs: 2 });
-    sys.clean();
-    expect(sys.ok<Uint8Array>(Op.RecvBytes, { cap: C, n: 16 }).length).toBe(3);
-    // A reader waiting takes the bytes: no signal for what is gone.
-    expect(sys.errno(Op.RecvBytes, { cap: C, n: 16 })).toBe('BLOCKED');
-    sys.kernel.net.connections.data(7, new Uint8Array(2));
-    expect(take()).toEqual([new Uint8Array(2)]);
-    expect(sys.ok<number>(Op.Poll, { cap: N2 })).toBe(0);
-    // The end of the stream signals, and so does a reset.
-    sys.kernel.net.connections.peerEnded(7);
-    expect(sys.ok<number>(Op.Poll, { cap: N2 })).toBe(1);
-    // Unbinding drops the reference; nothing more is signalled.
-    expect(sys.errno(Op.BindNotification, { cap: C })).toBe('OK');
-    expect(sys.identify(N2)).toMatchObject({ refs: 1 });
-    sys.kernel.net.connections.closed(7, true);
-    expect(sys.ok<number>(Op.Poll, { cap: N2 })).toBe(0);
-    sys.clean();
-  });
-
-  it('bindNotification: the Connection needs READ, the Notification WRITE; ERANGE at 256 references; the binding dies with either', () => {
-    const { sys } = connected();
-    const [N, WRITE_ONLY, READ_ONLY, N_READ] = [120, 121, 122, 123];
-    expect(sys.alloc(16, ObjectType.Notification, N)).toBe('OK');
-    expect(sys.copy(WRITE_ONLY, C, { rights: Rights.WRITE })).toBe('OK');
-    expect(sys.copy(READ_ONLY, C, { rights: Rights.READ })).toBe('OK');
-    expect(sys.copy(N_READ, N, { rights: Rights.READ })).toBe('OK');
-    expect(sys.errno(Op.BindNotification, { cap: 999, notification: N })).toBe('EBADF');
-    expect(sys.errno(Op.BindNotification, { cap: L, notification: N })).toBe('ENOTSUP');
-    expect(sys.errno(Op.BindNotification, { cap: WRITE_ONLY, notification: N })).toBe('EPERM');
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: 999 })).toBe('EBADF');
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: L })).toBe('EBADF');
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: N_READ })).toBe('EPERM');
-    expect(sys.errno(Op.BindNotification, { cap: READ_ONLY, notification: N })).toBe('OK');
-    // Rebinding the same Notification takes no second reference.
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: N })).toBe('OK');
-    expect(sys.identify(N)).toMatchObject({ refs: 3 });
-    sys.clean();
-    // Fill N's count to 256 with copies: a binding of another Connection is then ERANGE.
-    for (let i = 0; i < 253; i++) expect(sys.copy(300 + i, N)).toBe('OK');
-    expect(sys.identify(N)).toMatchObject({ refs: 256 });
-    sys.kernel.net.arrived(1, 8);
-    const C2 = 130;
-    expect(sys.errno(Op.Accept, { cap: L, mem: 16, dest: C2 })).toBe('OK');
-    expect(sys.errno(Op.BindNotification, { cap: C2, notification: N })).toBe('ERANGE');
-    for (let i = 0; i < 253; i++) expect(sys.destroy(300 + i)).toBe('OK');
-    // Its caps gone, the Notification lives on in the binding, as a fault Endpoint does in a Task's.
-    expect(sys.destroy(N, N_READ)).toBe('OK');
-    expect(sys.kernel.check()).toEqual([]);
-    // One from a Memory that is destroyed is destroyed with it: the binding is cut, and the Connection reads on.
-    const M = 140;
-    expect(sys.alloc(16, ObjectType.Memory, M, { size: 4 })).toBe('OK');
-    expect(sys.alloc(M, ObjectType.Notification, N)).toBe('OK');
-    expect(sys.errno(Op.BindNotification, { cap: C, notification: N })).toBe('OK');
-    expect(sys.destroy(M)).toBe('OK');
-    expect(sys.kernel.check()).toEqual([]);
-    sys.kernel.net.connections.data(7, new Uint8Array(1));
-    expect(sys.ok<Uint8Array>(Op.NbRecvBytes, { cap: C, n: 4 }).length).toBe(1);
-    // A Connection destroyed drops its binding's reference.
-    expect(sys.alloc(16, ObjectType.Notification, N)).toBe('OK');
-    expect(sys.errno(Op.BindNotification, { cap: C2, notification: N })).toBe('OK');
-    expect(sys.identify(N)).toMatchObject({ refs: 2 });
-    expect(sys.destroy(C2)).toBe('OK');
-    expect(sys.identify(N)).toMatchObject({ refs: 1 });
-    sys.clean();
   });
 });
