@@ -4,7 +4,7 @@
 
 import { createRequire } from 'node:module';
 import { type BenchOptions, type BenchReport, type Stats, summarize } from './harness.ts';
-import { type Server, startChild } from './p11.ts';
+import { needCheckout, type Server, startChild } from './p11.ts';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -36,6 +36,7 @@ export async function benchH(options: BenchOptions): Promise<HResult> {
   const seconds = options.quick ? 2 : 5;
   const rounds = options.quick ? 1 : 3;
   const node = [...process.execArgv];
+  needCheckout('H', 'examples/http-server/init.ts', 'bench/baselines/http-node.mjs');
   const servers = [
     await startChild('http-caduceus', process.execPath, [...node, 'bin/caduceus.mjs', 'run', '--net', '127.0.0.1:0', 'examples/http-server/init.ts'], /listening on http:\/\/127\.0\.0\.1:(\d+)\//),
     await startChild('http-node', process.execPath, [...node, 'bench/baselines/http-node.mjs'], /port (\d+)/),

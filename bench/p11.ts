@@ -7,14 +7,26 @@
 // requests.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { P11_MAX_GROWTH, P11_MIN_NODE as P11_MIN_RATIO } from './goals.ts';
 import { type BenchOptions, type BenchReport, type Stats, summarize } from './harness.ts';
+import { compiled } from './run-init.ts';
 
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** The repository's root, from the sources (bench/) or compiled (dist/bench/). */
+const root = fileURLToPath(new URL(compiled ? '../..' : '..', import.meta.url));
+
+/**
+ * Checks that the files a server bench starts are there: the examples and
+ * bench/baselines/ are in a clone of the repository, not in the package.
+ */
+export function needCheckout(id: string, ...paths: string[]): void {
+  const missing = paths.filter((p) => !existsSync(join(root, p)));
+  if (missing.length > 0) throw new Error(`${id} starts ${missing.join(' and ')}, which only a clone of the repository has (the package does not ship them): run it from a clone`);
+}
 const CLIENTS = 50;
 const PIPELINE = 16;
 /** Requests of each server's untimed warm-up round. */
@@ -91,6 +103,7 @@ function onPath(program: string): Promise<boolean> {
 async function startServer(kind: 'caduceus' | 'node' | 'redis'): Promise<Server> {
   // The same Node flags as this process: from the sources, that is tsx and the source condition.
   const node = [...process.execArgv];
+  needCheckout('P11', 'examples/resp-server/init.ts', 'bench/baselines/resp-node.mjs');
   if (kind === 'caduceus') {
     return startChild(kind, process.execPath, [...node, 'bin/caduceus.mjs', 'run', '--net', '127.0.0.1:0', 'examples/resp-server/init.ts'], /listening on 127\.0\.0\.1:(\d+)/);
   }
