@@ -63,7 +63,6 @@ export interface LauncherOptions {
   threadGone: (threadId: number) => Fault | undefined;
 }
 
-
 interface PooledJob {
   tid: number;
   /** Until a thread has begun the task: it may have to be placed again. */
